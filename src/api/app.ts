@@ -1,0 +1,47 @@
+// The simulator API as a Fastify app that does not listen: server.ts listens, tests inject.
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { describeError, HttpError } from '../http/errors.js';
+import { serverOptions, validatorCompiler, type AppDeps } from '../http/server-options.js';
+import { scheduleLatestPruning } from './maintenance.js';
+import { simulatorRoutes } from './routes.js';
+
+/** 10,000 characters of 4-byte UTF-8 fit with room to spare; anything larger is a 413. */
+const API_BODY_LIMIT = 64 * 1024;
+
+export async function buildApiApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(deps, API_BODY_LIMIT)).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, message } = describeError(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({ status, error_msg: message });
+  });
+  app.setNotFoundHandler((request) => {
+    throw new HttpError(404, `No such endpoint: ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'MiniTwit simulator API',
+        version: '1.0.0',
+        description: "The API the ITU DevOps course's simulator drives.",
+      },
+      components: {
+        securitySchemes: { simulator: { type: 'http', scheme: 'basic' } },
+      },
+      security: [{ simulator: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(simulatorRoutes, { db: deps.db, config: deps.config });
+  scheduleLatestPruning(app, deps.db);
+  return app;
+}

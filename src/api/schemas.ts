@@ -1,0 +1,66 @@
+// The simulator API's requests and replies, declared once: they validate requests, serialise replies
+// and make the OpenAPI document.
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Generous limits that protect the service without refusing anything the simulator sends. */
+export const LIMITS = { username: 200, email: 320, password: 1024, message: 10000, listMax: 10000 };
+
+// Names and texts may hold any printable Unicode; control characters (and NUL, which PostgreSQL's text
+// cannot store) are refused with a clear 400 instead of failing in the database.
+const Name = (description: string) =>
+  Type.String({ maxLength: LIMITS.username, pattern: '^[^\\u0000-\\u001f\\u007f]*$', description });
+const Text = (maxLength: number, description: string) =>
+  Type.String({ maxLength, pattern: '^[^\\u0000]*$', description });
+
+export const ErrorReply = Type.Object(
+  { status: Type.Integer(), error_msg: Type.String() },
+  { description: 'Every error reply' },
+);
+
+export const LatestQuery = Type.Object({
+  latest: Type.Optional(Type.Integer({ description: "The simulator's action id, stored for GET /latest" })),
+});
+
+export const ListQuery = Type.Object({
+  latest: LatestQuery.properties.latest,
+  no: Type.Integer({
+    minimum: 0,
+    maximum: LIMITS.listMax,
+    default: 100,
+    description: 'At most this many items',
+  }),
+});
+
+export const UsernameParams = Type.Object({ username: Name('A username, URL-encoded') });
+
+export const LatestReply = Type.Object({
+  latest: Type.Integer({ description: '-1 before any was recorded' }),
+});
+
+export const RegisterBody = Type.Object({
+  username: Type.Optional(Name('The new username')),
+  email: Type.Optional(Type.String({ maxLength: LIMITS.email, pattern: '^[^\\u0000-\\u001f\\u007f]*$' })),
+  pwd: Type.Optional(Text(LIMITS.password, 'The password')),
+});
+
+export const Message = Type.Object({
+  content: Type.String(),
+  pub_date: Type.Integer({ description: 'Unix time in seconds' }),
+  user: Type.String(),
+});
+export const MessageList = Type.Array(Message);
+
+export const PostMessageBody = Type.Object({
+  content: Text(LIMITS.message, 'The message text'),
+});
+
+export const FollowsReply = Type.Object({ follows: Type.Array(Type.String()) });
+
+// One of the two; with both, `follow` wins, as in the reference.
+export const FollowBody = Type.Object({
+  follow: Type.Optional(Name('The user to follow')),
+  unfollow: Type.Optional(Name('The user to unfollow')),
+});
+
+export type RegisterBodyT = Static<typeof RegisterBody>;
+export type FollowBodyT = Static<typeof FollowBody>;

@@ -1,0 +1,45 @@
+// Fastify options both roles share: logging, request ids, proxies, limits.
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import { Ajv } from 'ajv';
+import type { Config } from '../config.js';
+
+export interface AppDeps {
+  config: Config;
+  db: import('../db/index.js').Database;
+  logger: FastifyBaseLogger;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function serverOptions(deps: AppDeps, bodyLimit: number): FastifyServerOptions {
+  return {
+    loggerInstance: deps.logger,
+    trustProxy: deps.config.trustProxy,
+    bodyLimit,
+    // Keep a proxy's or client's request id when it is sane, so a request can be followed across hops.
+    requestIdHeader: 'x-request-id',
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 1000 },
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+  };
+}
+
+// Query strings arrive as text and are coerced ("no=20" is 20); JSON bodies are not: `{"content": 5}` is
+// a wrongly typed field and gets a 400, not a silent "5".
+const queryAjv = new Ajv({
+  coerceTypes: 'array',
+  useDefaults: true,
+  removeAdditional: true,
+  allErrors: false,
+});
+const bodyAjv = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: true, allErrors: false });
+
+export const validatorCompiler = ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+  (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema);

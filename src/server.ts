@@ -1,0 +1,58 @@
+// The entry point: configuration, database, migrations, then the roles this process serves, listening.
+// On SIGTERM/SIGINT it stops accepting, finishes in-flight requests, and closes the database.
+import type { FastifyInstance } from 'fastify';
+import { buildApiApp } from './api/app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/index.js';
+import { migrate } from './db/migrate.js';
+import { createLogger } from './observability/logger.js';
+import { buildWebApp } from './web/app.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`minitwit: ${error.message}`);
+    process.exit(2);
+  }
+  const logger = createLogger(config);
+  const db = await openDatabase(config);
+  const applied = await migrate(db);
+  logger.info({ database: db.kind, applied }, 'database ready');
+
+  const deps = { config, db, logger };
+  const servers: { app: FastifyInstance; port: number; role: string }[] = [];
+  if (config.role !== 'api')
+    servers.push({ app: await buildWebApp(deps), port: config.webPort, role: 'web' });
+  if (config.role !== 'web')
+    servers.push({ app: await buildApiApp(deps), port: config.apiPort, role: 'api' });
+
+  for (const { app, port, role } of servers) {
+    const address = await app.listen({ host: config.host, port });
+    logger.info({ role, address }, `MiniTwit ${role} listening on ${address}`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long, exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    await Promise.all(servers.map(({ app }) => app.close()));
+    await db.close();
+    logger.info('shutdown complete');
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error('minitwit: failed to start:', error);
+  process.exit(1);
+});
