@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { observability } from '../observability/plugin.js';
 import { describeError, HttpError } from '../http/errors.js';
 import { serverOptions, validatorCompiler, type AppDeps } from '../http/server-options.js';
 import { scheduleLatestPruning } from './maintenance.js';
@@ -41,6 +42,7 @@ export async function buildApiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  await app.register(observability, { role: 'api', db: deps.db });
   await app.register(simulatorRoutes, { db: deps.db, config: deps.config });
   scheduleLatestPruning(app, deps.db);
   return app;

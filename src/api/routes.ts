@@ -9,6 +9,7 @@ import { readLatest } from '../data/simulator.js';
 import { findUserIdByName } from '../data/users.js';
 import type { Database, Queryable } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
+import { countBusinessEvent } from '../observability/metrics.js';
 import * as S from './schemas.js';
 import { recordLatestHook, requireSimulatorHook } from './simulator-guard.js';
 
@@ -60,6 +61,7 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
       const { username, email, pwd } = request.body;
       const result = await registerUser(db, { username, email, password: pwd });
       if (!result.ok) throw new HttpError(400, result.error);
+      countBusinessEvent('user_registered', 'api');
       return reply.code(204).send(null);
     },
   );
@@ -111,6 +113,7 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
       // The original stores an empty message from the API; a message needs text, so it is a 400 here.
       if (request.body.content.length === 0) throw new HttpError(400, 'body/content must not be empty');
       await insertMessage(db, userId, request.body.content);
+      countBusinessEvent('message_posted', 'api');
       return reply.code(204).send(null);
     },
   );
@@ -150,7 +153,11 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
       const userId = await requireUserId(db, request.params.username);
       if (target === undefined) throw new HttpError(400, 'body must have a "follow" or an "unfollow" field');
       const targetId = await requireUserId(db, target);
-      await (toFollow !== undefined ? follow : unfollow)(db, userId, targetId);
+      if (toFollow !== undefined) {
+        if (await follow(db, userId, targetId)) countBusinessEvent('followed', 'api');
+      } else if (await unfollow(db, userId, targetId)) {
+        countBusinessEvent('unfollowed', 'api');
+      }
       return reply.code(204).send(null);
     },
   );

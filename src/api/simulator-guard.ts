@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Queryable } from '../db/index.js';
 import { recordLatest } from '../data/simulator.js';
 import { HttpError } from '../http/errors.js';
+import { setLatestActionId } from '../observability/metrics.js';
 
 export const NOT_AUTHORIZED = 'You are not authorized to use this resource!';
 const INTEGER = /^-?\d{1,15}$/;
@@ -19,6 +20,7 @@ export function recordLatestHook(db: Queryable): onRequestHookHandler {
       throw new HttpError(400, 'querystring/latest must be integer');
     }
     await recordLatest(db, Number(raw));
+    setLatestActionId(Number(raw));
   };
 }
 
