@@ -1,0 +1,38 @@
+// Small factories for simulator API tests: requests exactly as the course's simulator sends them.
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { SIMULATOR_AUTH } from './app.js';
+
+export const simulatorHeaders = { 'content-type': 'application/json', authorization: SIMULATOR_AUTH };
+
+export function sim(
+  app: FastifyInstance,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = simulatorHeaders,
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method,
+    url: path,
+    headers,
+    ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+}
+
+export const path = (prefix: string, username: string, query = '') =>
+  `${prefix}/${encodeURIComponent(username)}${query}`;
+
+export async function register(app: FastifyInstance, username: string, latest?: number) {
+  const query = latest === undefined ? '' : `?latest=${latest}`;
+  const reply = await sim(app, 'POST', `/register${query}`, {
+    username,
+    email: `${username.replace(/\s/g, '.')}@example.com`,
+    pwd: 'secret',
+  });
+  if (reply.statusCode !== 204) throw new Error(`register ${username}: ${reply.statusCode} ${reply.body}`);
+}
+
+export async function tweet(app: FastifyInstance, username: string, content: string) {
+  const reply = await sim(app, 'POST', path('/msgs', username), { content });
+  if (reply.statusCode !== 204) throw new Error(`tweet ${username}: ${reply.statusCode} ${reply.body}`);
+}
