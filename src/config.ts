@@ -65,6 +65,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment variable ${variable}=${shown ?? ''}: ${error.message}`);
   }
   const e = withDefaults as Env;
+  // Replicas behind one database must sign session cookies with one secret; a random per-process one
+  // would sign people out whenever a request reaches another replica or the process restarts.
+  if (e.MINITWIT_ROLE !== 'api' && e.DATABASE_URL && !e.SESSION_SECRET) {
+    throw new ConfigError(
+      'SESSION_SECRET must be set (32+ characters, the same on every replica) when DATABASE_URL is set and the web pages are served (MINITWIT_ROLE=web or all)',
+    );
+  }
   return {
     role: e.MINITWIT_ROLE,
     host: e.HOST,

@@ -1,0 +1,75 @@
+// Sign in, sign up, sign out. The rules (checks, their order and words, hashing) are src/accounts';
+// these routes only show the forms, keep the session cookie and flash.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { registerUser, signIn } from '../accounts/accounts.js';
+import type { Database } from '../db/index.js';
+import { countBusinessEvent } from '../observability/metrics.js';
+import { renderPage } from './pages.js';
+import { currentUser, endSession, flash, startSession } from './session.js';
+
+// Missing fields count as empty, as an empty input does. Names and e-mails may not hold control
+// characters (PostgreSQL text cannot hold NUL at all); the limits are the database's.
+const Field = (maxLength: number, pattern = '^[^\\u0000-\\u001f\\u007f]*$') =>
+  Type.String({ maxLength, pattern, default: '' });
+const Password = Field(1024, '^[^\\u0000]*$');
+
+const LoginForm = Type.Object({ username: Field(200), password: Password });
+const RegisterForm = Type.Object({
+  username: Field(200),
+  email: Field(320),
+  password: Password,
+  password2: Password,
+});
+
+export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  app.get('/login', async (request, reply) => {
+    if (await currentUser(db, request)) return reply.redirect('/');
+    return renderPage(request, reply, 'login', { title: 'Sign In', user: undefined, form: {} });
+  });
+
+  /** Signs in; a Werkzeug hash from the original's database is accepted and replaced by ours. */
+  app.post('/login', { schema: { body: LoginForm } }, async (request, reply) => {
+    if (await currentUser(db, request)) return reply.redirect('/');
+    const { username, password } = request.body;
+    const result = await signIn(db, username, password);
+    if (!result.ok) {
+      const data = { title: 'Sign In', user: undefined, error: result.error, form: { username } };
+      return renderPage(request, reply, 'login', data);
+    }
+    startSession(request, reply, result.user.userId);
+    flash(request, reply, 'You were logged in');
+    return reply.redirect('/');
+  });
+
+  app.get('/register', async (request, reply) => {
+    if (await currentUser(db, request)) return reply.redirect('/');
+    return renderPage(request, reply, 'register', { title: 'Sign Up', user: undefined, form: {} });
+  });
+
+  app.post('/register', { schema: { body: RegisterForm } }, async (request, reply) => {
+    if (await currentUser(db, request)) return reply.redirect('/');
+    const { username, email, password, password2 } = request.body;
+    // The database holds e-mails of 3 characters or more; "a@" is as invalid as "" to the person typing it.
+    const result = await registerUser(db, {
+      username,
+      email: email.length >= 3 ? email : '',
+      password,
+      password2,
+    });
+    if (!result.ok) {
+      const data = { title: 'Sign Up', user: undefined, error: result.error, form: { username, email } };
+      return renderPage(request, reply, 'register', data);
+    }
+    countBusinessEvent('user_registered', 'web');
+    flash(request, reply, 'You were successfully registered and can login now');
+    return reply.redirect('/login');
+  });
+
+  // A GET, as in the original; the CSRF hook guards it like a POST.
+  app.get('/logout', { config: { changesState: true }, exposeHeadRoute: false }, async (request, reply) => {
+    flash(request, reply, 'You were logged out');
+    endSession(request, reply);
+    return reply.redirect('/public');
+  });
+};

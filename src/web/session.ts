@@ -1,0 +1,123 @@
+// Who is signed in, and the one-shot flash messages. Both live in signed cookies and nowhere else, so any
+// replica can serve any request and a restart signs nobody out. The session cookie holds only the user id;
+// the signature (HMAC-SHA256 with the session secret) is what stops a visitor from choosing another id.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ConfigError, type Config } from '../config.js';
+import { findUserById } from '../data/users.js';
+import type { Queryable } from '../db/index.js';
+
+const SESSION_COOKIE = 'session';
+const FLASH_COOKIE = 'flash';
+
+/** The signed-in user as the pages see them: never the password hash. */
+export interface SessionUser {
+  userId: number;
+  username: string;
+}
+
+/**
+ * SESSION_SECRET when set. Embedded mode (one process, no DATABASE_URL) may go without: a random secret is
+ * made once and kept in DATA_DIR, so sessions survive restarts. With a server database there may be
+ * several replicas, which must share one secret: loadConfig refuses to start without it.
+ */
+export function resolveSessionSecret(
+  config: Pick<Config, 'sessionSecret' | 'databaseUrl' | 'dataDir'>,
+): string {
+  if (config.sessionSecret) return config.sessionSecret;
+  if (config.databaseUrl) throw new ConfigError('SESSION_SECRET must be set when DATABASE_URL is set');
+  const file = join(config.dataDir, 'session-secret');
+  const stored = readSecretFile(file);
+  if (stored) return stored;
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+function readSecretFile(file: string): string | undefined {
+  try {
+    const secret = readFileSync(file, 'utf8').trim();
+    return secret.length >= 32 ? secret : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Secure only over HTTPS (request.protocol honours X-Forwarded-Proto when TRUST_PROXY is on). */
+const cookieOptions = (request: FastifyRequest): CookieSerializeOptions => ({
+  path: '/',
+  httpOnly: true,
+  sameSite: 'lax',
+  secure: request.protocol === 'https',
+  signed: true,
+});
+
+/** A signed cookie's value, or undefined when it is missing or its signature does not match. */
+function readSignedCookie(request: FastifyRequest, name: string): string | undefined {
+  const raw = request.cookies[name];
+  if (!raw) return undefined;
+  const { valid, value } = request.unsignCookie(raw);
+  return valid && value !== null ? value : undefined;
+}
+
+export function startSession(request: FastifyRequest, reply: FastifyReply, userId: number): void {
+  reply.setCookie(SESSION_COOKIE, String(userId), cookieOptions(request));
+}
+
+export function endSession(request: FastifyRequest, reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+}
+
+const signedIn = new WeakMap<FastifyRequest, Promise<SessionUser | undefined>>();
+
+/** The signed-in user (looked up once per request), or undefined; a deleted user counts as signed out. */
+export function currentUser(db: Queryable, request: FastifyRequest): Promise<SessionUser | undefined> {
+  let user = signedIn.get(request);
+  if (!user) {
+    user = lookUpUser(db, request);
+    signedIn.set(request, user);
+  }
+  return user;
+}
+
+async function lookUpUser(db: Queryable, request: FastifyRequest): Promise<SessionUser | undefined> {
+  const id = readSignedCookie(request, SESSION_COOKIE);
+  if (!id || !/^\d{1,15}$/.test(id)) return undefined;
+  const user = await findUserById(db, Number(id));
+  return user && { userId: user.userId, username: user.username };
+}
+
+// Flashes: a signed JSON list that a redirect carries to the next page, which shows and clears it.
+const pending = new WeakMap<FastifyRequest, string[]>();
+
+function readFlashes(request: FastifyRequest): string[] {
+  const saved = pending.get(request);
+  if (saved) return saved;
+  try {
+    const parsed: unknown = JSON.parse(readSignedCookie(request, FLASH_COOKIE) ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Queues a message for the next page shown to this browser. */
+export function flash(request: FastifyRequest, reply: FastifyReply, message: string): void {
+  const messages = [...readFlashes(request), message];
+  pending.set(request, messages);
+  reply.setCookie(FLASH_COOKIE, JSON.stringify(messages), cookieOptions(request));
+}
+
+/** The queued messages, cleared so that they show once. */
+export function takeFlashes(request: FastifyRequest, reply: FastifyReply): string[] {
+  const messages = readFlashes(request);
+  pending.set(request, []);
+  if (request.cookies[FLASH_COOKIE] !== undefined || messages.length > 0)
+    reply.clearCookie(FLASH_COOKIE, cookieOptions(request));
+  return messages;
+}

@@ -1,0 +1,166 @@
+// The original MiniTwit's register and login/logout stories, plus old Werkzeug hashes and the cookie.
+import { pbkdf2Sync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { findUserByName, insertUser } from '../../src/data/users.js';
+import { startWeb, type TestApp } from '../helpers/app.js';
+import { flashes, Visitor } from '../helpers/web.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startWeb();
+});
+afterAll(() => t.close());
+
+const visitor = () => new Visitor(t.app);
+
+describe('register', () => {
+  test('when the form is filled in, then the user is stored with a hashed password and sent to sign in', async () => {
+    const reply = await visitor().register('user1', 'default');
+    expect(reply.redirects).toEqual(['/login']);
+    expect(flashes(reply.body)).toEqual(['You were successfully registered and can login now']);
+    expect(reply.body).toContain('<title>Sign In | MiniTwit</title>');
+    const user = await findUserByName(t.db, 'user1');
+    expect(user?.email).toBe('user1@example.com');
+    expect(user?.pwHash).toMatch(/^scrypt\$/);
+  });
+
+  test.each([
+    [['user1', 'default'], 'The username is already taken'],
+    [['', 'default'], 'You have to enter a username'],
+    [['meh', ''], 'You have to enter a password'],
+    [['meh', 'x', 'y'], 'The two passwords do not match'],
+    [['meh', 'foo', 'foo', 'broken'], 'You have to enter a valid email address'],
+    [['meh', 'foo', 'foo', ''], 'You have to enter a valid email address'],
+    [['meh', 'foo', 'foo', 'a@'], 'You have to enter a valid email address'],
+    [['', '', 'x', 'broken'], 'You have to enter a username'],
+    [['meh', '', 'x', 'broken'], 'You have to enter a valid email address'],
+    [['meh', '', 'x'], 'You have to enter a password'],
+  ] as const)(
+    'when registering with %j, then the page says "%s" and nothing is stored',
+    async (args, error) => {
+      const [username, password, password2, email] = args;
+      const reply = await visitor().register(username, password, password2, email);
+      expect(reply.statusCode).toBe(200);
+      expect(reply.redirects).toEqual([]);
+      expect(reply.body).toContain(`<div class=error><strong>Error:</strong> ${error}</div>`);
+      expect(await findUserByName(t.db, 'meh')).toBeUndefined();
+    },
+  );
+
+  test('when a field is missing from the post, then it counts as empty', async () => {
+    const reply = await visitor().post('/register', { username: 'nofields' });
+    expect(reply.body).toContain('You have to enter a valid email address');
+  });
+
+  test('when the form is refused, then the username and e-mail typed stay filled in, escaped', async () => {
+    const reply = await visitor().register('"quoted"', 'x', 'y', '"q"@example.com');
+    expect(reply.body).toContain('name=username size=30 value="&#34;quoted&#34;"');
+    expect(reply.body).toContain('name=email size=30 value="&#34;q&#34;@example.com"');
+  });
+
+  test('when a username holds a control character, then a 400 page and nothing is stored', async () => {
+    const reply = await visitor().register('bad\u0000name');
+    expect(reply.statusCode).toBe(400);
+    expect(reply.body).toContain('must not contain control characters');
+    expect(reply.body).toContain('<title>Bad Request | MiniTwit</title>');
+  });
+});
+
+describe('login and logout', () => {
+  test('when a registered user signs in and out, then "You were logged in" and "You were logged out"', async () => {
+    const v = visitor();
+    const login = await v.registerAndLogin('user2', 'default');
+    expect(login.redirects).toEqual(['/']);
+    expect(flashes(login.body)).toEqual(['You were logged in']);
+    expect(login.body).toContain('sign out [user2]');
+    const logout = await v.logout();
+    expect(logout.redirects).toEqual(['/public']);
+    expect(flashes(logout.body)).toEqual(['You were logged out']);
+    expect(logout.body).toContain('<a href="/login">sign in</a>');
+    expect((await v.get('/')).redirects).toEqual(['/public']);
+  });
+
+  test('when the password is wrong, then "Invalid password" on the sign-in page, with the name kept', async () => {
+    const reply = await visitor().login('user2', 'wrongpassword');
+    expect(reply.statusCode).toBe(200);
+    expect(reply.body).toContain('<strong>Error:</strong> Invalid password');
+    expect(reply.body).toContain('value="user2"');
+  });
+
+  test('when the user does not exist, then "Invalid username"', async () => {
+    const reply = await visitor().login('nobody', 'wrongpassword');
+    expect(reply.body).toContain('<strong>Error:</strong> Invalid username');
+  });
+
+  test('when signed in, then /login and /register redirect to the timeline', async () => {
+    const v = visitor();
+    await v.login('user2');
+    for (const path of ['/login', '/register']) {
+      expect((await v.get(path, {}, false)).headers.location).toBe('/');
+      expect((await v.post(path, { username: 'x', password: 'y' }, {}, false)).headers.location).toBe('/');
+    }
+  });
+
+  test('when a user from the original database signs in with a Werkzeug pbkdf2 hash, then it works and is rehashed', async () => {
+    const salt = 'pVb1sV0QTlMy4ABZ';
+    const key = pbkdf2Sync('old secret', Buffer.from(salt, 'utf8'), 1000, 32, 'sha256').toString('hex');
+    await insertUser(t.db, {
+      username: 'olduser',
+      email: 'old@example.com',
+      pwHash: `pbkdf2:sha256:1000$${salt}$${key}`,
+    });
+    expect((await visitor().login('olduser', 'wrong')).body).toContain('Invalid password');
+    expect((await findUserByName(t.db, 'olduser'))?.pwHash).toMatch(/^pbkdf2:/);
+    const reply = await visitor().login('olduser', 'old secret');
+    expect(flashes(reply.body)).toEqual(['You were logged in']);
+    expect((await findUserByName(t.db, 'olduser'))?.pwHash).toMatch(/^scrypt\$/);
+    expect(flashes((await visitor().login('olduser', 'old secret')).body)).toEqual(['You were logged in']);
+  });
+});
+
+describe('the session cookie', () => {
+  test('when signing in, then the cookie holds the signed user id, HttpOnly, SameSite=Lax, not Secure over HTTP', async () => {
+    const reply = await visitor().post('/login', { username: 'user2', password: 'default' }, {}, false);
+    const session = reply.cookies.find((cookie) => cookie.name === 'session');
+    const user = await findUserByName(t.db, 'user2');
+    expect(session?.value).toMatch(new RegExp(`^${user?.userId}\\.[\\w+/=-]+$`));
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(session?.secure).toBeUndefined();
+  });
+
+  test('when the request came over HTTPS through a trusted proxy, then the cookie is Secure', async () => {
+    const proxied = await startWeb({ TRUST_PROXY: 'true' });
+    try {
+      await new Visitor(proxied.app).register('https-user');
+      const reply = await new Visitor(proxied.app, { 'x-forwarded-proto': 'https' }).post(
+        '/login',
+        { username: 'https-user', password: 'default' },
+        {},
+        false,
+      );
+      expect(reply.cookies.find((cookie) => cookie.name === 'session')?.secure).toBe(true);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  test('when the cookie is tampered with, then the visitor is signed out', async () => {
+    const v = visitor();
+    await v.login('user2');
+    const [id, signature] = decodeURIComponent(v.cookies.get('session')!).split('.');
+    const other = await findUserByName(t.db, 'user1');
+    v.cookies.set('session', encodeURIComponent(`${other!.userId}.${signature}`));
+    expect((await v.get('/')).redirects).toEqual(['/public']);
+    v.cookies.set('session', String(id));
+    expect((await v.get('/')).redirects).toEqual(['/public']);
+  });
+
+  test('when the signed-in user no longer exists, then the visitor is signed out', async () => {
+    const v = visitor();
+    await v.registerAndLogin('shortlived');
+    await t.db.query('DELETE FROM users WHERE username = $1', ['shortlived']);
+    const reply = await v.get('/');
+    expect(reply.redirects).toEqual(['/public']);
+    expect(reply.body).toContain('<a href="/login">sign in</a>');
+  });
+});
