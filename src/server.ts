@@ -5,6 +5,7 @@ import { buildApiApp } from './api/app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/index.js';
 import { migrate } from './db/migrate.js';
+import { instrumentDatabase } from './observability/database-metrics.js';
 import { createLogger } from './observability/logger.js';
 import { buildWebApp } from './web/app.js';
 
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config);
-  const db = await openDatabase(config);
+  const db = instrumentDatabase(await openDatabase(config));
   const applied = await migrate(db);
   logger.info({ database: db.kind, applied }, 'database ready');
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import { Ajv } from 'ajv';
 import type { Config } from '../config.js';
+import { MinitwitLogController } from '../observability/log-controller.js';
 
 export interface AppDeps {
   config: Config;
@@ -15,10 +16,16 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export function serverOptions(deps: AppDeps, bodyLimit: number): FastifyServerOptions {
   return {
     loggerInstance: deps.logger,
+    // Fastify's own request lines are off (what `disableRequestLogging: true` did; that flag is deprecated
+    // and would also silence the default error handler): the observability plugin logs one ECS line per
+    // request instead, and every line logged for a request carries its id as `http.request.id`.
+    logController: new MinitwitLogController(),
     trustProxy: deps.config.trustProxy,
     bodyLimit,
     // Keep a proxy's or client's request id when it is sane, so a request can be followed across hops.
-    requestIdHeader: 'x-request-id',
+    // `requestIdHeader` stays off: with it set, Fastify takes the header verbatim and never asks genReqId,
+    // so a client could put any text (newlines, markup) in our logs and response headers.
+    requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
