@@ -1,0 +1,126 @@
+// Cross-site request forgery: what a browser says about a request's origin decides; plain clients pass.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { isFollowing } from '../../src/data/follows.js';
+import { findUserIdByName } from '../../src/data/users.js';
+import { startWeb, type TestApp } from '../helpers/app.js';
+import { Visitor } from '../helpers/web.js';
+
+let t: TestApp;
+let alice: Visitor;
+beforeAll(async () => {
+  t = await startWeb();
+  await new Visitor(t.app).register('bob');
+  alice = new Visitor(t.app);
+  await alice.registerAndLogin('alice');
+});
+afterAll(() => t.close());
+
+const ids = async () => [await findUserIdByName(t.db, 'alice'), await findUserIdByName(t.db, 'bob')] as const;
+const aliceFollowsBob = async () => {
+  const [aliceId, bobId] = await ids();
+  return isFollowing(t.db, aliceId!, bobId!);
+};
+const messageCount = async () =>
+  (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages'))[0]!.n;
+
+// What a browser sends for a click on our own page, from another site, or from outside any page.
+const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin', origin: 'http://localhost:80' };
+const CROSS_SITE = { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' };
+const SAME_SITE = { 'sec-fetch-site': 'same-site', origin: 'http://other.localhost' };
+const NAVIGATION_FROM_ELSEWHERE = { 'sec-fetch-site': 'cross-site' };
+const TYPED_OR_FROM_AN_APP = { 'sec-fetch-site': 'none' };
+
+describe('refused: another site makes a signed-in browser change something', () => {
+  test.each([
+    ['a cross-site form post', CROSS_SITE],
+    ['a same-site (sibling subdomain) form post', SAME_SITE],
+    ['an old browser posting from another origin', { origin: 'https://evil.example' }],
+    ['an old browser posting from an opaque origin', { origin: 'null' }],
+    ['an old browser posting from our host over another scheme', { origin: 'https://localhost:80' }],
+  ])('when %s goes to /add_message, then 403 and nothing is stored', async (_name, headers) => {
+    const before = await messageCount();
+    const reply = await alice.post('/add_message', { text: 'forged' }, headers);
+    expect(reply.statusCode).toBe(403);
+    expect(reply.body).toContain('<title>Forbidden | MiniTwit</title>');
+    expect(reply.body).toContain('MiniTwit refused this request because');
+    expect(await messageCount()).toBe(before);
+  });
+
+  test.each([
+    ['a top-level navigation from another site', NAVIGATION_FROM_ELSEWHERE],
+    ['a link opened from outside any page (mail, chat, address bar)', TYPED_OR_FROM_AN_APP],
+  ])('when %s goes to /bob/follow, then 403 and no follow is stored', async (_name, headers) => {
+    const reply = await alice.get('/bob/follow', headers);
+    expect(reply.statusCode).toBe(403);
+    expect(await aliceFollowsBob()).toBe(false);
+  });
+
+  test('when another site links to /logout, then the visitor stays signed in', async () => {
+    expect((await alice.get('/logout', NAVIGATION_FROM_ELSEWHERE)).statusCode).toBe(403);
+    expect((await alice.get('/')).body).toContain('sign out [alice]');
+  });
+
+  test('when another site posts a login form (login CSRF), then 403 and no session cookie', async () => {
+    const reply = await new Visitor(t.app).post(
+      '/login',
+      { username: 'bob', password: 'default' },
+      CROSS_SITE,
+      false,
+    );
+    expect(reply.statusCode).toBe(403);
+    expect(reply.cookies.find((cookie) => cookie.name === 'session')).toBeUndefined();
+  });
+
+  test('when another site posts the register form, then 403 and no user is stored', async () => {
+    expect((await new Visitor(t.app).register('forged', 'x', 'x', 'f@x.y')).statusCode).toBe(200);
+    const reply = await new Visitor(t.app).post(
+      '/register',
+      { username: 'forged2', email: 'f@x.y', password: 'x', password2: 'x' },
+      CROSS_SITE,
+    );
+    expect(reply.statusCode).toBe(403);
+    expect(await findUserIdByName(t.db, 'forged2')).toBeUndefined();
+  });
+});
+
+describe('allowed', () => {
+  test('when our own page posts a message, then it is stored', async () => {
+    const before = await messageCount();
+    expect((await alice.post('/add_message', { text: 'from our page' }, SAME_ORIGIN)).statusCode).toBe(200);
+    expect(await messageCount()).toBe(before + 1);
+  });
+
+  test('when an old browser posts from our own origin, then it is stored', async () => {
+    const before = await messageCount();
+    await alice.post('/add_message', { text: 'old browser' }, { origin: 'http://localhost:80' });
+    expect(await messageCount()).toBe(before + 1);
+  });
+
+  test('when our own page links to follow and unfollow, then both happen', async () => {
+    expect((await alice.get('/bob/follow', SAME_ORIGIN)).statusCode).toBe(200);
+    expect(await aliceFollowsBob()).toBe(true);
+    expect((await alice.get('/bob/unfollow', SAME_ORIGIN)).statusCode).toBe(200);
+    expect(await aliceFollowsBob()).toBe(false);
+  });
+
+  test('when a client sends neither Sec-Fetch-Site nor Origin (the course tests, curl), then it is allowed', async () => {
+    await alice.get('/bob/follow');
+    expect(await aliceFollowsBob()).toBe(true);
+    await alice.get('/bob/unfollow');
+    expect(await aliceFollowsBob()).toBe(false);
+  });
+
+  test('when a person submits a form with Sec-Fetch-Site: none, then the POST is allowed', async () => {
+    const reply = await new Visitor(t.app).post(
+      '/login',
+      { username: 'bob', password: 'default' },
+      TYPED_OR_FROM_AN_APP,
+    );
+    expect(reply.body).toContain('You were logged in');
+  });
+
+  test('when another site merely links to a page, then it is shown', async () => {
+    for (const path of ['/public', '/bob', '/login', '/register'])
+      expect((await alice.get(path, NAVIGATION_FROM_ELSEWHERE)).statusCode).toBe(200);
+  });
+});
