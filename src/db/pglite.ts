@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.js';
 import { parseInt8, type Database, type Queryable } from './database.js';
 
 export interface PgliteOptions {
@@ -11,11 +12,18 @@ export interface PgliteOptions {
 
 /** The embedded database: one PostgreSQL in this process, so only one process may open a data dir. */
 export async function openPglite(options: PgliteOptions = {}): Promise<Database & { pglite: PGlite }> {
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  let unlock = () => {};
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    unlock = lockDataDir(`${options.dataDir}.lock`);
+  }
   const pglite = await PGlite.create({
     dataDir: options.dataDir,
     loadDataDir: options.loadDataDir,
     parsers: { [types.INT8]: parseInt8 },
+  }).catch((error: unknown) => {
+    unlock();
+    throw error;
   });
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     query: async <Row>(sql: string, params: readonly unknown[] = []) =>
@@ -41,6 +49,9 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
     transaction: (work) => pglite.transaction((tx) => work(wrap(tx))),
     // PGlite is a single connection: everything past the one running query is waiting for it.
     poolStats: () => ({ total: 1, idle: inFlight === 0 ? 1 : 0, waiting: Math.max(0, inFlight - 1) }),
-    close: () => pglite.close(),
+    close: async () => {
+      await pglite.close();
+      unlock();
+    },
   };
 }
