@@ -1,0 +1,163 @@
+// A person in a real browser (headless Chromium): signs up exactly as the course's browser test does,
+// signs in, posts, follows and unfollows someone, signs out; and another site cannot act for them.
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startWeb, type TestApp } from '../helpers/app.js';
+import { Visitor } from '../helpers/web.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+let t: TestApp;
+let browser: Browser;
+let page: Page;
+let base: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install it with "apt-get update && apt-get install -y chromium"`,
+    );
+  t = await startWeb();
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  const other = new Visitor(t.app);
+  await other.registerAndLogin('Other');
+  await other.addMessage("Other's first message");
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  page = await browser.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+/** Does `action` (a click, Enter) and waits until the page it leads to, after redirects, has loaded. */
+const andWait = async (action: Promise<unknown>) => {
+  await Promise.all([page.waitForNavigation(), action]);
+};
+const flashTexts = () => page.locator('ul.flashes > li').allInnerTexts();
+const title = () => page.title();
+
+describe('a person using MiniTwit in a browser', () => {
+  test('when signing up through the form as the course test does, then the single flash is the registration message', async () => {
+    await page.goto(`${base}/register`);
+    await page.locator('.actions').waitFor();
+    const inputs = page.locator('input');
+    for (const [index, text] of ['Me', 'me@some.where', 'secure123', 'secure123'].entries())
+      await inputs.nth(index).pressSequentially(text);
+    await andWait(inputs.nth(4).press('Enter'));
+    expect(page.url()).toBe(`${base}/login`);
+    expect(await page.locator('ul.flashes').innerText()).toBe(
+      'You were successfully registered and can login now',
+    );
+    expect(await title()).toBe('Sign In | MiniTwit');
+  });
+
+  test('when signing in, then "You were logged in" on My Timeline with the twitbox', async () => {
+    await page.fill('input[name=username]', 'Me');
+    await page.fill('input[name=password]', 'secure123');
+    await andWait(page.click('input[type=submit][value="Sign In"]'));
+    expect(page.url()).toBe(`${base}/`);
+    expect(await flashTexts()).toEqual(['You were logged in']);
+    expect(await title()).toBe('My Timeline | MiniTwit');
+    expect(await page.locator('div.twitbox h3').innerText()).toBe("What's on your mind Me?");
+    expect(await page.locator('div.navigation').innerText()).toBe(
+      'my timeline | public timeline | sign out [Me]',
+    );
+  });
+
+  test('when posting, then "Your message was recorded" and the message shows as typed', async () => {
+    await page.fill('input[name=text]', 'Hello from a browser <3 & "friends"');
+    await andWait(page.press('input[name=text]', 'Enter'));
+    expect(await flashTexts()).toEqual(['Your message was recorded']);
+    const first = page.locator('ul.messages > li').first();
+    expect(await first.locator('strong').innerText()).toBe('Me');
+    expect(await first.innerText()).toContain('Hello from a browser <3 & "friends"');
+    expect(await first.locator('small').innerText()).toMatch(/^— \d{4}-\d\d-\d\d @ \d\d:\d\d$/);
+  });
+
+  test('when following Other from their page, then their messages join My Timeline', async () => {
+    await andWait(page.click('text=public timeline'));
+    expect(await title()).toBe('Public Timeline | MiniTwit');
+    await andWait(page.click('ul.messages a:text-is("Other")'));
+    expect(await title()).toBe("Other's Timeline | MiniTwit");
+    expect(await page.locator('div.followstatus').innerText()).toBe(
+      'You are not yet following this user. Follow user.',
+    );
+    await andWait(page.click('a.follow'));
+    expect(await flashTexts()).toEqual(['You are now following "Other"']);
+    expect(await page.locator('div.followstatus').innerText()).toContain(
+      'You are currently following this user.',
+    );
+    await andWait(page.click('text=my timeline'));
+    expect(await page.locator('ul.messages').innerText()).toContain("Other's first message");
+  });
+
+  test('when unfollowing Other, then "You are no longer following" and their messages leave My Timeline', async () => {
+    await page.goto(`${base}/Other`);
+    await andWait(page.click('a.unfollow'));
+    expect(await flashTexts()).toEqual(['You are no longer following "Other"']);
+    await andWait(page.click('text=my timeline'));
+    expect(await page.locator('ul.messages').innerText()).not.toContain("Other's first message");
+  });
+
+  test('when a follow link is opened from outside MiniTwit, then it is refused and nothing changes', async () => {
+    const reply = await page.goto(`${base}/Other/follow`);
+    expect(reply?.status()).toBe(403);
+    expect(await page.locator('h2').innerText()).toBe('Forbidden');
+    await page.goto(`${base}/Other`);
+    expect(await page.locator('div.followstatus').innerText()).toContain(
+      'You are not yet following this user.',
+    );
+  });
+
+  test('when another site posts a message form, then it is refused and nothing is stored', async () => {
+    await page.route('http://evil.test/**', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<form method=post action="${base}/add_message"><input name=text value=forged></form>
+               <script>document.forms[0].submit()</script>`,
+      }),
+    );
+    const refused = page.waitForResponse(`${base}/add_message`);
+    await page.goto('http://evil.test/');
+    expect((await refused).status()).toBe(403);
+    const rows = await t.db.query("SELECT 1 FROM messages WHERE text = 'forged'");
+    expect(rows).toHaveLength(0);
+  });
+
+  test('when the screen is a phone, then the page fits without sideways scrolling, in MiniTwit colours', async () => {
+    await page.setViewportSize({ width: 375, height: 700 });
+    await page.goto(`${base}/`);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    expect(await page.evaluate<string>('getComputedStyle(document.body).backgroundColor')).toBe(
+      'rgb(202, 236, 233)',
+    );
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test('when signing out, then "You were logged out" on the public timeline', async () => {
+    await page.goto(`${base}/`);
+    await andWait(page.click('text=sign out [Me]'));
+    expect(page.url()).toBe(`${base}/public`);
+    expect(await flashTexts()).toEqual(['You were logged out']);
+    expect(await title()).toBe('Public Timeline | MiniTwit');
+    expect(await page.locator('div.navigation').innerText()).toBe('public timeline | sign up | sign in');
+    await page.reload();
+    expect(await flashTexts()).toEqual([]);
+  });
+});
