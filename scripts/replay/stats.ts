@@ -1,0 +1,115 @@
+// Tallies the replay's results as they come, for the progress line and the final report.
+import type { ActionKind, ScenarioAction } from './scenario-file.js';
+import type { ActionResult } from './simulator-requests.js';
+
+export interface ErrorSample {
+  id: number;
+  action: ActionKind;
+  user: string;
+  error: string;
+}
+
+const SAMPLES_KEPT = 10;
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Nearest-rank percentile of an ascending list. */
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil(fraction * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+export function summariseLatencies(latencies: readonly number[]): LatencySummary {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const mean = sorted.length === 0 ? 0 : sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+  return {
+    p50: round(percentile(sorted, 0.5)),
+    p95: round(percentile(sorted, 0.95)),
+    p99: round(percentile(sorted, 0.99)),
+    max: round(sorted.at(-1) ?? 0),
+    mean: round(mean),
+  };
+}
+
+export class ReplayStats {
+  done = 0;
+  sentByAction: Record<ActionKind, number> = { register: 0, tweet: 0, follow: 0, unfollow: 0 };
+  usernameTaken = 0;
+  /** action -> status -> count */
+  wrongStatus: Record<string, Record<string, number>> = {};
+  wrongStatusTotal = 0;
+  timeouts = 0;
+  timeoutsByAction: Record<ActionKind, number> = { register: 0, tweet: 0, follow: 0, unfollow: 0 };
+  connectionErrors = 0;
+  /** Latencies of answered requests, late ones included (given-up ones and connection errors have none). */
+  readonly latencies: number[] = [];
+  readonly latenciesByAction: Record<ActionKind, number[]> = {
+    register: [],
+    tweet: [],
+    follow: [],
+    unfollow: [],
+  };
+  readonly samples: ErrorSample[] = [];
+
+  get errors(): number {
+    return this.wrongStatusTotal + this.timeouts + this.connectionErrors;
+  }
+
+  record(action: ScenarioAction, result: ActionResult): void {
+    this.done++;
+    this.sentByAction[action.kind]++;
+    const latencyMs =
+      'latencyMs' in result
+        ? result.latencyMs
+        : result.kind === 'timeout'
+          ? result.late?.latencyMs
+          : undefined;
+    if (latencyMs !== undefined) {
+      this.latencies.push(latencyMs);
+      this.latenciesByAction[action.kind].push(latencyMs);
+    }
+    switch (result.kind) {
+      case 'ok':
+        return;
+      case 'username-taken':
+        this.usernameTaken++;
+        return;
+      case 'wrong-status': {
+        const byStatus = (this.wrongStatus[action.kind] ??= {});
+        byStatus[result.status] = (byStatus[result.status] ?? 0) + 1;
+        this.wrongStatusTotal++;
+        this.sample(action, `status ${result.status}: ${result.errorMessage}`);
+        return;
+      }
+      case 'timeout':
+        this.timeouts++;
+        this.timeoutsByAction[action.kind]++;
+        this.sample(
+          action,
+          result.late
+            ? `timeout: answered ${result.late.status} after ${Math.round(result.late.latencyMs)} ms`
+            : 'timeout: no reply',
+        );
+        return;
+      case 'connection':
+        this.connectionErrors++;
+        this.sample(action, `connection: ${result.message}`);
+        return;
+    }
+  }
+
+  private sample(action: ScenarioAction, error: string): void {
+    if (this.samples.length < SAMPLES_KEPT) {
+      this.samples.push({ id: action.id, action: action.kind, user: action.user, error });
+    }
+  }
+}
