@@ -17,6 +17,10 @@ export const REDACTED_PATHS = [
   '*.csrf_token',
 ];
 
+const PRETTY_HIDDEN = ['event', 'http', 'url', 'client', 'user_agent', 'user', 'http\\.request\\.id'].join(
+  ',',
+);
+
 export function createLogger(
   config: Pick<Config, 'logLevel' | 'logFormat'>,
   destination?: NodeJS.WritableStream,
@@ -29,7 +33,9 @@ export function createLogger(
       redact: REDACTED_PATHS,
       transport: {
         target: 'pino-pretty',
-        options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+        // The access line's message says it all for a person (method, path, status, time); its ECS fields,
+        // and the request id every line carries, are for machines and would fill the terminal.
+        options: { translateTime: 'SYS:HH:MM:ss.l', ignore: `pid,hostname,${PRETTY_HIDDEN}` },
       },
     });
   }
