@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApiApp } from './api/app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/index.js';
+import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { instrumentDatabase } from './observability/database-metrics.js';
 import { createLogger } from './observability/logger.js';
@@ -19,22 +19,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config);
-  const db = instrumentDatabase(await openDatabase(config));
-  const applied = await migrate(db);
-  logger.info({ database: db.kind, applied }, 'database ready');
-
-  const deps = { config, db, logger };
   const servers: { app: FastifyInstance; port: number; role: string }[] = [];
-  if (config.role !== 'api')
-    servers.push({ app: await buildWebApp(deps), port: config.webPort, role: 'web' });
-  if (config.role !== 'web')
-    servers.push({ app: await buildApiApp(deps), port: config.apiPort, role: 'api' });
+  // Assigned once, after the signal handlers below that need to see it (prefer-const cannot express that).
+  // eslint-disable-next-line prefer-const
+  let db: Database | undefined;
 
-  for (const { app, port, role } of servers) {
-    const address = await app.listen({ host: config.host, port });
-    logger.info({ role, address }, `MiniTwit ${role} listening on ${address}`);
-  }
-
+  // Handlers go in first: a SIGTERM while starting (a rolling update that changes its mind) stops cleanly too.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -45,12 +35,32 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();
+    // close() refuses new requests and waits for in-flight ones; connections that finish a request while
+    // closing would otherwise sit idle in keep-alive until their timeout, so they are swept as they idle.
+    const sweep = setInterval(() => servers.forEach(({ app }) => app.server.closeIdleConnections()), 100);
     await Promise.all(servers.map(({ app }) => app.close()));
-    await db.close();
+    clearInterval(sweep);
+    await db?.close();
     logger.info('shutdown complete');
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+
+  db = instrumentDatabase(await openDatabase(config));
+  const applied = await migrate(db);
+  logger.info({ database: db.kind, applied }, 'database ready');
+
+  const deps = { config, db, logger };
+  if (config.role !== 'api')
+    servers.push({ app: await buildWebApp(deps), port: config.webPort, role: 'web' });
+  if (config.role !== 'web')
+    servers.push({ app: await buildApiApp(deps), port: config.apiPort, role: 'api' });
+  for (const { app, port, role } of servers) {
+    if (stopping) break;
+    const address = await app.listen({ host: config.host, port });
+    logger.info({ role, address }, `MiniTwit ${role} listening on ${address}`);
+  }
+  if (stopping) await Promise.all(servers.map(({ app }) => app.close())).then(() => db?.close());
 }
 
 main().catch((error: unknown) => {

@@ -23,7 +23,7 @@ describe('POST /register', () => {
     expect(reply.body).toBe('');
     const user = await findUserByName(t.db, 'Roger Histand');
     expect(user?.email).toBe('r+h@hotmail.com');
-    expect(user?.pwHash).toMatch(/^scrypt\$/);
+    expect(user?.pwHash).toMatch(/^\$argon2id\$/);
     expect(user?.pwHash).not.toContain(`]=)[X{Km{z`);
   });
 

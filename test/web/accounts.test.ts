@@ -1,6 +1,7 @@
 // The original MiniTwit's register and login/logout stories, plus old Werkzeug hashes and the cookie.
 import { pbkdf2Sync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { needsRehash, verifyPassword } from '../../src/accounts/passwords.js';
 import { findUserByName, insertUser } from '../../src/data/users.js';
 import { startWeb, type TestApp } from '../helpers/app.js';
 import { flashes, Visitor } from '../helpers/web.js';
@@ -21,7 +22,8 @@ describe('register', () => {
     expect(reply.body).toContain('<title>Sign In | MiniTwit</title>');
     const user = await findUserByName(t.db, 'user1');
     expect(user?.email).toBe('user1@example.com');
-    expect(user?.pwHash).toMatch(/^scrypt\$/);
+    expect(await verifyPassword('default', user!.pwHash)).toBe(true);
+    expect(needsRehash(user!.pwHash)).toBe(false);
   });
 
   test.each([
@@ -113,7 +115,9 @@ describe('login and logout', () => {
     expect((await findUserByName(t.db, 'olduser'))?.pwHash).toMatch(/^pbkdf2:/);
     const reply = await visitor().login('olduser', 'old secret');
     expect(flashes(reply.body)).toEqual(['You were logged in']);
-    expect((await findUserByName(t.db, 'olduser'))?.pwHash).toMatch(/^scrypt\$/);
+    const rehashed = (await findUserByName(t.db, 'olduser'))!.pwHash;
+    expect(rehashed).not.toMatch(/^pbkdf2:/);
+    expect(needsRehash(rehashed)).toBe(false);
     expect(flashes((await visitor().login('olduser', 'old secret')).body)).toEqual(['You were logged in']);
   });
 });

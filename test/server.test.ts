@@ -1,0 +1,105 @@
+// The real entry point as a process: what `npm start` runs (the suite's build step compiles it first).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test, vi } from 'vitest';
+import { openTestDatabase } from './helpers/database.js';
+
+const SERVER = new URL('../dist/src/server.js', import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), 'minitwit-server-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+// Each test starts real processes, which on a busy two-core machine can take tens of seconds.
+vi.setConfig({ testTimeout: 120_000 });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startServer(env: Record<string, string>) {
+  const [web, api] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, [SERVER], {
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(web),
+      API_PORT: String(api),
+      LOG_FORMAT: 'json',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // A first start runs initdb (6-8 s, far more on a loaded machine).
+  for (let i = 0; i < 900 && !/api listening/.test(output); i++) {
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { child, web, api, exited, output: () => output };
+}
+
+const stop = (child: ChildProcess) => child.kill('SIGTERM');
+
+test('when started with no DATABASE_URL, then it serves both roles on the embedded database, and a restart keeps the data', async () => {
+  const env = { DATA_DIR: dataDir };
+  const first = await startServer(env);
+  expect(first.output()).toMatch(/web listening/);
+  const register = await fetch(`http://127.0.0.1:${first.api}/register?latest=42`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'kept', email: 'k@e', pwd: 'p' }),
+  });
+  expect(register.status).toBe(204);
+  expect((await fetch(`http://127.0.0.1:${first.web}/healthz`)).status).toBe(200);
+  stop(first.child);
+  expect(await first.exited).toBe(0);
+  expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
+
+  const second = await startServer(env);
+  const latest = await (await fetch(`http://127.0.0.1:${second.api}/latest`)).json();
+  expect(latest).toEqual({ latest: 42 });
+  const again = await fetch(`http://127.0.0.1:${second.api}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'kept', email: 'k@e', pwd: 'p' }),
+  });
+  expect(again.status).toBe(400);
+  stop(second.child);
+  expect(await second.exited).toBe(0);
+});
+
+test('when SIGTERM arrives during requests, then they finish, new ones are refused, and it exits 0', async () => {
+  const { url } = await openTestDatabase();
+  const env: Record<string, string> = url
+    ? { DATABASE_URL: url, MINITWIT_ROLE: 'api' }
+    : { DATA_DIR: dataDir, MINITWIT_ROLE: 'api' };
+  const server = await startServer(env);
+  // Registrations take a KDF run (~0.1 s each), so these are still in flight when the signal lands.
+  const inFlight = Array.from({ length: 6 }, (_, i) =>
+    fetch(`http://127.0.0.1:${server.api}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: `graceful ${i}`, email: 'g@x', pwd: 'p' }),
+    }).then((r) => r.status),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  stop(server.child);
+  expect(await Promise.all(inFlight)).toEqual([204, 204, 204, 204, 204, 204]);
+  expect(await server.exited).toBe(0);
+  expect(server.output()).toMatch(/shutdown complete/);
+  await expect(fetch(`http://127.0.0.1:${server.api}/latest`)).rejects.toThrow();
+});
+
+test('when a variable is wrong, then it refuses to start and names it', async () => {
+  const server = await startServer({ DATA_DIR: dataDir, DB_POOL_SIZE: 'lots' });
+  expect(await server.exited).toBe(2);
+  expect(server.output()).toMatch(/DB_POOL_SIZE=lots/);
+});
