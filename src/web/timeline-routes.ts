@@ -32,13 +32,12 @@ const MessageForm = Type.Object({
 
 /** A page of a timeline: one more row than shown tells whether an "Older messages" link is needed. */
 async function readPage(
-  request: FastifyRequest,
+  path: string,
   before: string | undefined,
   query: (page: ExactPageRequest) => Promise<PositionedMessage[]>,
 ) {
   const rows = await query({ limit: PER_PAGE + 1, before: decodeCursor(before) });
   const shown = rows.slice(0, PER_PAGE);
-  const path = request.url.split('?')[0]!;
   const olderUrl = rows.length > PER_PAGE ? `${path}?before=${encodeCursor(shown.at(-1)!)}` : undefined;
   return { messages: shown.map(messageView), olderUrl };
 }
@@ -60,16 +59,14 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async
   app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const user = await currentUser(db, request);
     if (!user) return reply.redirect('/public');
-    const page = await readPage(request, request.query.before, (p) =>
-      personalTimelineExact(db, user.userId, p),
-    );
+    const page = await readPage('/', request.query.before, (p) => personalTimelineExact(db, user.userId, p));
     return renderPage(request, reply, 'timeline', { title: 'My Timeline', user, twitbox: true, ...page });
   });
 
   /** Everyone's latest messages. */
   app.get('/public', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const user = await currentUser(db, request);
-    const page = await readPage(request, request.query.before, (p) => publicTimelineExact(db, p));
+    const page = await readPage('/public', request.query.before, (p) => publicTimelineExact(db, p));
     return renderPage(request, reply, 'timeline', { title: 'Public Timeline', user, ...page });
   });
 
@@ -81,7 +78,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async
       const profileUser = await requireProfile(db, request.params.username);
       const user = await currentUser(db, request);
       const followed = user ? await isFollowing(db, user.userId, profileUser.userId) : false;
-      const page = await readPage(request, request.query.before, (p) =>
+      const page = await readPage(userPath(profileUser.username), request.query.before, (p) =>
         userTimelineExact(db, profileUser.userId, p),
       );
       const profile = { userId: profileUser.userId, url: userPath(profileUser.username) };
