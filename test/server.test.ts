@@ -98,6 +98,39 @@ test('when SIGTERM arrives during requests, then they finish, new ones are refus
   await expect(fetch(`http://127.0.0.1:${server.api}/latest`)).rejects.toThrow();
 });
 
+test('when the embedded process is killed outright, then every write it acknowledged is there after a restart', async () => {
+  const env = { DATA_DIR: dataDir, MINITWIT_ROLE: 'api' };
+  const server = await startServer(env);
+  const auth = { 'content-type': 'application/json', authorization: 'Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh' };
+  const posted: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const reply = await fetch(`http://127.0.0.1:${server.api}/msgs/kept`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ content: `durable ${i}` }),
+    });
+    if (reply.status === 204) posted.push(`durable ${i}`);
+  }
+  expect(posted).toHaveLength(40);
+  server.child.kill('SIGKILL');
+  await server.exited;
+
+  const restarted = await startServer(env);
+  const messages = (await (
+    await fetch(`http://127.0.0.1:${restarted.api}/msgs/kept?no=1000`, { headers: auth })
+  ).json()) as {
+    content: string;
+  }[];
+  expect(
+    messages
+      .map((m) => m.content)
+      .filter((c) => c.startsWith('durable'))
+      .sort(),
+  ).toEqual([...posted].sort());
+  stop(restarted.child);
+  expect(await restarted.exited).toBe(0);
+});
+
 test('when a variable is wrong, then it refuses to start and names it', async () => {
   const server = await startServer({ DATA_DIR: dataDir, DB_POOL_SIZE: 'lots' });
   expect(await server.exited).toBe(2);
