@@ -74,13 +74,16 @@ async function traffic(tmp: string, stack: Stack): Promise<void> {
   console.log(
     replay ? '  replaying a 2000-action scenario, concurrency 4' : '  (no built replay: own load only)',
   );
-  const own = await generateTraffic(stack, TRAFFIC_SECONDS * 1000);
+  const own = await generateTraffic({ ...stack, sendLatest: !replay }, TRAFFIC_SECONDS * 1000);
   console.log(
     `  own load: ${own.requests} requests, by status ${JSON.stringify(own.byStatus)}, ${own.failures} failed`,
   );
   if (replay) {
     const code = replay.exitCode ?? 'still running (stopped now)';
-    console.log(`  replay: exit ${code}; its report is in ${join(tmp, 'replay.log')}`);
+    const tail = readFileSync(join(tmp, 'replay.log'), 'utf8').trim().split('\n').slice(-8);
+    console.log(
+      `  replay: exit ${code}; the end of its report:\n${tail.map((l) => `    | ${l}`).join('\n')}`,
+    );
   }
   await new Promise((resolve) => setTimeout(resolve, 3000)); // a few more scrapes and rule evaluations
 }

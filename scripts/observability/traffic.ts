@@ -13,6 +13,8 @@ export interface TrafficReport {
 interface Target {
   apiUrl: string;
   webUrl: string;
+  /** Off while the scenario replay runs: it checks GET /latest against its own last action id. */
+  sendLatest: boolean;
 }
 
 let latest = 1_000_000;
@@ -29,10 +31,16 @@ async function send(report: TrafficReport, url: string, init: RequestInit = {}):
 }
 
 /** One simulated user's session: register, post, follow the previous user, unfollow, read; plus mistakes. */
-async function session(report: TrafficReport, { apiUrl, webUrl }: Target, worker: number, round: number) {
+async function session(
+  report: TrafficReport,
+  { apiUrl, webUrl, sendLatest }: Target,
+  worker: number,
+  round: number,
+) {
   const me = `obs-user-${worker}-${round}`;
   const previous = `obs-user-${worker}-${Math.max(0, round - 1)}`;
-  const api = (path: string) => `${apiUrl}${path}${path.includes('?') ? '&' : '?'}latest=${++latest}`;
+  const api = (path: string) =>
+    sendLatest ? `${apiUrl}${path}${path.includes('?') ? '&' : '?'}latest=${++latest}` : `${apiUrl}${path}`;
   const user = encodeURIComponent(me);
   await send(report, api('/register'), {
     method: 'POST',
