@@ -60,9 +60,11 @@ poolGauge(
 /** A statement that succeeded this recently proves the database answers; no extra probe needed. */
 const RECENT_SUCCESS_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
-let lastSuccessAt = 0;
+/** When each instrumented database last answered a statement (0: it just failed to connect). */
+const lastSuccessAt = new WeakMap<Database, number>();
 
 async function answers(db: Database): Promise<boolean> {
+  if (performance.now() - (lastSuccessAt.get(db) ?? -Infinity) < RECENT_SUCCESS_MS) return true;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
@@ -83,8 +85,8 @@ new Gauge({
   help: 'Whether the database answered (1) or not (0) at the last scrape',
   registers: [registry],
   async collect() {
-    if (watched.size === 0 || performance.now() - lastSuccessAt < RECENT_SUCCESS_MS) {
-      this.set(watched.size === 0 ? 0 : 1);
+    if (watched.size === 0) {
+      this.set(0);
       return;
     }
     const results = await Promise.all([...watched.keys()].map(answers));
@@ -110,21 +112,26 @@ export function sqlOperation(sql: string): string {
   return VERBS.has(verb) ? verb : 'other';
 }
 
-async function timed<T>(operation: string, work: () => Promise<T>): Promise<T> {
-  const end = queryDuration.startTimer({ operation });
-  try {
-    const result = await work();
-    end({ outcome: 'ok' });
-    lastSuccessAt = performance.now();
-    return result;
-  } catch (error) {
-    end({ outcome: 'error' });
-    if (error instanceof Error && isDatabaseUnavailable(error)) lastSuccessAt = 0;
-    throw error;
-  }
+type Timer = <T>(operation: string, work: () => Promise<T>) => Promise<T>;
+
+/** Times statements and notes, for `owner`, whether the database answered. */
+function timerFor(owner: () => Database): Timer {
+  return async (operation, work) => {
+    const end = queryDuration.startTimer({ operation });
+    try {
+      const result = await work();
+      end({ outcome: 'ok' });
+      lastSuccessAt.set(owner(), performance.now());
+      return result;
+    } catch (error) {
+      end({ outcome: 'error' });
+      if (error instanceof Error && isDatabaseUnavailable(error)) lastSuccessAt.set(owner(), 0);
+      throw error;
+    }
+  };
 }
 
-function instrumentQueryable(q: Queryable): Queryable {
+function instrumentQueryable(q: Queryable, timed: Timer): Queryable {
   return {
     query: <Row>(sql: string, params?: readonly unknown[]) =>
       timed(sqlOperation(sql), () => q.query<Row>(sql, params)),
@@ -134,13 +141,16 @@ function instrumentQueryable(q: Queryable): Queryable {
 
 /** The same database, with every statement and transaction timed in minitwit_db_query_duration_seconds. */
 export function instrumentDatabase(db: Database): Database {
-  const statements = instrumentQueryable(db);
-  return {
+  const timed = timerFor(() => instrumented);
+  const statements = instrumentQueryable(db, timed);
+  const instrumented: Database = {
     kind: db.kind,
     query: statements.query,
     exec: statements.exec,
-    transaction: (work) => timed('transaction', () => db.transaction((tx) => work(instrumentQueryable(tx)))),
+    transaction: (work) =>
+      timed('transaction', () => db.transaction((tx) => work(instrumentQueryable(tx, timed)))),
     poolStats: () => db.poolStats(),
     close: () => db.close(),
   };
+  return instrumented;
 }

@@ -50,13 +50,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
   app.post('/register', { schema: { body: RegisterForm } }, async (request, reply) => {
     if (await currentUser(db, request)) return reply.redirect('/');
     const { username, email, password, password2 } = request.body;
-    // The database holds e-mails of 3 characters or more; "a@" is as invalid as "" to the person typing it.
-    const result = await registerUser(db, {
-      username,
-      email: email.length >= 3 ? email : '',
-      password,
-      password2,
-    });
+    const result = await registerUser(db, { username, email, password, password2 });
     if (!result.ok) {
       const data = { title: 'Sign Up', user: undefined, error: result.error, form: { username, email } };
       return renderPage(request, reply, 'register', data);

@@ -53,6 +53,11 @@ describe('POST /register', () => {
     expect(reply.json()).toEqual({ status: 400, error_msg: message });
   });
 
+  test('when the email is as short as the original allows ("a@"), then it registers', async () => {
+    const reply = await sim(t.app, 'POST', '/register', { username: 'short-mail', email: 'a@', pwd: 'x' });
+    expect(reply.statusCode).toBe(204);
+  });
+
   test('when usernames hold any printable Unicode, then they are accepted and round-trip', async () => {
     for (const name of ["Zoë O'Brien", '李小龙', 'emoji 🐦 bird', 'plus+percent%', 'x'.repeat(100)]) {
       await register(t.app, name);

@@ -33,7 +33,6 @@ describe('register', () => {
     [['meh', 'x', 'y'], 'The two passwords do not match'],
     [['meh', 'foo', 'foo', 'broken'], 'You have to enter a valid email address'],
     [['meh', 'foo', 'foo', ''], 'You have to enter a valid email address'],
-    [['meh', 'foo', 'foo', 'a@'], 'You have to enter a valid email address'],
     [['', '', 'x', 'broken'], 'You have to enter a username'],
     [['meh', '', 'x', 'broken'], 'You have to enter a valid email address'],
     [['meh', '', 'x'], 'You have to enter a password'],

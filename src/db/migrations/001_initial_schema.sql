@@ -3,7 +3,7 @@
 CREATE TABLE users (
   user_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   username   text NOT NULL UNIQUE CHECK (char_length(username) BETWEEN 1 AND 200),
-  email      text NOT NULL CHECK (char_length(email) BETWEEN 3 AND 320),
+  email      text NOT NULL CHECK (strpos(email, '@') > 0 AND char_length(email) <= 320),
   pw_hash    text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );

@@ -1,0 +1,2 @@
+\set id random(1, 1000000000)
+INSERT INTO bench_messages (author, text) VALUES (1, 'hello');
