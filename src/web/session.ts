@@ -10,6 +10,13 @@ import { ConfigError, type Config } from '../config.js';
 import { findUserById } from '../data/users.js';
 import type { Queryable } from '../db/index.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in user's id, once a route has looked it up. */
+    userId?: number;
+  }
+}
+
 const SESSION_COOKIE = 'session';
 const FLASH_COOKIE = 'flash';
 
@@ -89,7 +96,9 @@ async function lookUpUser(db: Queryable, request: FastifyRequest): Promise<Sessi
   const id = readSignedCookie(request, SESSION_COOKIE);
   if (!id || !/^\d{1,15}$/.test(id)) return undefined;
   const user = await findUserById(db, Number(id));
-  return user && { userId: user.userId, username: user.username };
+  if (!user) return undefined;
+  request.userId = user.userId; // for the access log line (src/observability/request-log.ts)
+  return { userId: user.userId, username: user.username };
 }
 
 // Flashes: a signed JSON list that a redirect carries to the next page, which shows and clears it.

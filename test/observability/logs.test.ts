@@ -7,6 +7,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { observability } from '../../src/observability/plugin.js';
 import { startApi, startWeb, testConfig, SIMULATOR_AUTH, type TestApp } from '../helpers/app.js';
 import { sim } from '../helpers/simulator.js';
+import { Visitor } from '../helpers/web.js';
 import { accessLines, field } from './ecs-fields.js';
 
 let api: TestApp;
@@ -22,6 +23,17 @@ const linesFor = (t: TestApp, requestId: string) =>
   t.logs().filter((line) => field(line, 'http.request.id') === requestId);
 
 describe('access log', () => {
+  test('when a signed-in person loads a page, then its line carries their user id', async () => {
+    const visitor = new Visitor(web.app);
+    await visitor.registerAndLogin('logged-person');
+    const reply = await visitor.get('/public');
+    const [user] = await web.db.query<{ id: number }>(
+      "SELECT user_id AS id FROM users WHERE username = 'logged-person'",
+    );
+    const [line] = linesFor(web, String(reply.headers['x-request-id']));
+    expect(field(line!, 'user.id')).toBe(String(user!.id));
+  });
+
   test('one ECS JSON line per request, under the id the client got in x-request-id', async () => {
     await sim(api.app, 'POST', '/register', { username: 'log-user', email: 'l@u', pwd: 'x' });
     const reply = await sim(api.app, 'GET', '/msgs/log-user?no=5&latest=17');
