@@ -7,11 +7,17 @@ export interface TimelineMessage {
   pubDate: Date;
   username: string;
   email: string;
+  /**
+   * `pub_date` to the microsecond (ISO 8601, UTC, six decimals): what a cursor must hold. A JS Date keeps
+   * only milliseconds, and a cursor rounded to them would skip messages posted within the same millisecond.
+   */
+  position: string;
 }
 
 /** Where a page of a timeline starts: strictly older than this message (keyset pagination). */
 export interface Cursor {
-  pubDate: Date;
+  /** A `position` of TimelineMessage. */
+  pubDate: string;
   messageId: number;
 }
 
@@ -20,7 +26,8 @@ export interface PageRequest {
   before?: Cursor | undefined;
 }
 
-const TIMELINE_COLUMNS = `m.message_id AS "messageId", m.text, m.pub_date AS "pubDate", u.username, u.email`;
+const TIMELINE_COLUMNS = `m.message_id AS "messageId", m.text, m.pub_date AS "pubDate", u.username, u.email,
+  to_char(m.pub_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
 // With no cursor, $1/$2 are NULL and the condition is true; the row comparison uses the partial indexes.
 const BEFORE_CURSOR = '($1::timestamptz IS NULL OR (m.pub_date, m.message_id) < ($1::timestamptz, $2::bigint))';
 const NEWEST_FIRST = 'ORDER BY m.pub_date DESC, m.message_id DESC LIMIT $3';
@@ -92,70 +99,5 @@ export function listMessagesForModeration(
      FROM messages m JOIN users u ON u.user_id = m.author_id
      WHERE m.message_id > $1 ORDER BY m.message_id LIMIT $2`,
     [afterId, limit],
-  );
-}
-
-// Exact paging, for the web's "Older messages". A JS Date keeps milliseconds and PostgreSQL microseconds,
-// so a cursor made from a returned Date skips the messages within the same millisecond as the last one
-// shown. These variants run the same SQL as the timelines above but also return each row's exact
-// position, and take a position back as the cursor.
-
-/** Where a page starts, exactly: `pubDate` as ISO 8601 in UTC with six decimals, e.g. `...T12:00:00.123456Z`. */
-export interface ExactCursor {
-  pubDate: string;
-  messageId: number;
-}
-
-export interface ExactPageRequest {
-  limit: number;
-  before?: ExactCursor | undefined;
-}
-
-/** A timeline row and its `pub_date` to the microsecond, in the format ExactCursor takes. */
-export type PositionedMessage = TimelineMessage & { position: string };
-
-const POSITIONED_COLUMNS = `${TIMELINE_COLUMNS},
-  to_char(m.pub_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
-
-const exactPageParams = (page: ExactPageRequest) => [
-  page.before?.pubDate ?? null,
-  page.before?.messageId ?? null,
-  page.limit,
-];
-
-/** publicTimeline, with exact positions. */
-export function publicTimelineExact(db: Queryable, page: ExactPageRequest): Promise<PositionedMessage[]> {
-  return db.query<PositionedMessage>(
-    `SELECT ${POSITIONED_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
-     WHERE NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}`,
-    exactPageParams(page),
-  );
-}
-
-/** userTimeline, with exact positions. */
-export function userTimelineExact(
-  db: Queryable,
-  authorId: number,
-  page: ExactPageRequest,
-): Promise<PositionedMessage[]> {
-  return db.query<PositionedMessage>(
-    `SELECT ${POSITIONED_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
-     WHERE m.author_id = $4 AND NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}`,
-    [...exactPageParams(page), authorId],
-  );
-}
-
-/** personalTimeline, with exact positions. */
-export function personalTimelineExact(
-  db: Queryable,
-  userId: number,
-  page: ExactPageRequest,
-): Promise<PositionedMessage[]> {
-  return db.query<PositionedMessage>(
-    `SELECT ${POSITIONED_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
-     WHERE NOT m.flagged AND ${BEFORE_CURSOR}
-       AND (m.author_id = $4 OR m.author_id IN (SELECT whom_id FROM follows WHERE who_id = $4))
-     ${NEWEST_FIRST}`,
-    [...exactPageParams(page), userId],
   );
 }

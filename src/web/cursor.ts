@@ -2,20 +2,20 @@
 // `<pub_date in epoch microseconds>_<message_id>` (keyset paging: no OFFSET, stable while people post).
 // Microseconds, not milliseconds: PostgreSQL keeps them, and a cursor rounded to the millisecond would
 // skip the messages posted within the same millisecond as the last one shown.
-import type { ExactCursor, PositionedMessage } from '../data/messages.js';
+import type { Cursor, TimelineMessage } from '../data/messages.js';
 import { HttpError } from '../http/errors.js';
 
 const CURSOR = /^(\d{1,16})_(\d{1,15})$/;
 const POSITION = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})(\d{3})Z$/;
 
-export function encodeCursor(message: Pick<PositionedMessage, 'position' | 'messageId'>): string {
+export function encodeCursor(message: Pick<TimelineMessage, 'position' | 'messageId'>): string {
   const [, millis, micros] = POSITION.exec(message.position) ?? [];
   const epochMicros = BigInt(Date.parse(`${millis}Z`)) * 1000n + BigInt(micros ?? 0);
   return Buffer.from(`${epochMicros}_${message.messageId}`).toString('base64url');
 }
 
 /** The cursor a link carried; a 400 for anything we did not make. */
-export function decodeCursor(before: string | undefined): ExactCursor | undefined {
+export function decodeCursor(before: string | undefined): Cursor | undefined {
   if (before === undefined) return undefined;
   const match = /^[\w-]{1,64}$/.test(before)
     ? CURSOR.exec(Buffer.from(before, 'base64url').toString())

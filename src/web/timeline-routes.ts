@@ -6,11 +6,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { follow, isFollowing, unfollow } from '../data/follows.js';
 import {
   insertMessage,
-  personalTimelineExact,
-  publicTimelineExact,
-  userTimelineExact,
-  type ExactPageRequest,
-  type PositionedMessage,
+  personalTimeline,
+  publicTimeline,
+  userTimeline,
+  type PageRequest,
+  type TimelineMessage,
 } from '../data/messages.js';
 import { findUserByName } from '../data/users.js';
 import type { Database } from '../db/index.js';
@@ -34,7 +34,7 @@ const MessageForm = Type.Object({
 async function readPage(
   path: string,
   before: string | undefined,
-  query: (page: ExactPageRequest) => Promise<PositionedMessage[]>,
+  query: (page: PageRequest) => Promise<TimelineMessage[]>,
 ) {
   const rows = await query({ limit: PER_PAGE + 1, before: decodeCursor(before) });
   const shown = rows.slice(0, PER_PAGE);
@@ -59,14 +59,14 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async
   app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const user = await currentUser(db, request);
     if (!user) return reply.redirect('/public');
-    const page = await readPage('/', request.query.before, (p) => personalTimelineExact(db, user.userId, p));
+    const page = await readPage('/', request.query.before, (p) => personalTimeline(db, user.userId, p));
     return renderPage(request, reply, 'timeline', { title: 'My Timeline', user, twitbox: true, ...page });
   });
 
   /** Everyone's latest messages. */
   app.get('/public', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const user = await currentUser(db, request);
-    const page = await readPage('/public', request.query.before, (p) => publicTimelineExact(db, p));
+    const page = await readPage('/public', request.query.before, (p) => publicTimeline(db, p));
     return renderPage(request, reply, 'timeline', { title: 'Public Timeline', user, ...page });
   });
 
@@ -79,7 +79,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async
       const user = await currentUser(db, request);
       const followed = user ? await isFollowing(db, user.userId, profileUser.userId) : false;
       const page = await readPage(userPath(profileUser.username), request.query.before, (p) =>
-        userTimelineExact(db, profileUser.userId, p),
+        userTimeline(db, profileUser.userId, p),
       );
       const profile = { userId: profileUser.userId, url: userPath(profileUser.username) };
       const title = profileTitle(profileUser.username);
