@@ -20,7 +20,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
     max: options.poolSize,
     types: typeParsers,
     connectionTimeoutMillis: 5000,
-    idleTimeoutMillis: 30000,
+    // Connections stay open between bursts: opening one costs more than a whole simulator request.
+    idleTimeoutMillis: 300_000,
   });
   // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
