@@ -1,6 +1,7 @@
 // The real entry point as a process: what `npm start` runs (the suite's build step compiles it first).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,17 +83,33 @@ test('when SIGTERM arrives during requests, then they finish, new ones are refus
     ? { DATABASE_URL: url, MINITWIT_ROLE: 'api' }
     : { DATA_DIR: dataDir, MINITWIT_ROLE: 'api' };
   const server = await startServer(env);
-  // Registrations take a KDF run (~0.1 s each), so these are still in flight when the signal lands.
-  const inFlight = Array.from({ length: 6 }, (_, i) =>
-    fetch(`http://127.0.0.1:${server.api}/register`, {
+  // Each request's headers and half its body are sent before the signal, the rest after: the server has
+  // begun every one of them when it is told to stop, and must still finish them.
+  const inFlight = Array.from({ length: 6 }, (_, i) => {
+    const body = JSON.stringify({ username: `graceful ${i}`, email: 'g@x', pwd: 'p' });
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port: server.api,
+      path: '/register',
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: `graceful ${i}`, email: 'g@x', pwd: 'p' }),
-    }).then((r) => r.status),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 30));
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const status = new Promise<number | undefined>((resolve, reject) => {
+      request.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      });
+      request.on('error', reject);
+    });
+    request.write(body.slice(0, 10));
+    return { request, rest: body.slice(10), status };
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
   stop(server.child);
-  expect(await Promise.all(inFlight)).toEqual([204, 204, 204, 204, 204, 204]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const { request, rest } of inFlight) request.end(rest);
+  expect(await Promise.all(inFlight.map((r) => r.status))).toEqual([204, 204, 204, 204, 204, 204]);
   expect(await server.exited).toBe(0);
   expect(server.output()).toMatch(/shutdown complete/);
   await expect(fetch(`http://127.0.0.1:${server.api}/latest`)).rejects.toThrow();
