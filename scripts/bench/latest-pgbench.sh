@@ -9,7 +9,7 @@ url=${1:-postgres://postgres@127.0.0.1:5432/postgres}
 clients=${2:-16}
 seconds=${3:-15}
 dir=$(dirname "$0")/latest
-psql "$url" -q -f "$dir/setup.sql"
+PGOPTIONS="-c client_min_messages=warning" psql "$url" -q -f "$dir/setup.sql"
 for variant in insert-only shared-row append-only; do
   tps=$(pgbench -n -c "$clients" -j 2 -T "$seconds" -f "$dir/$variant.sql" "$url" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
   printf '%-12s %10.0f transactions/s (%s clients, %s s)\n' "$variant" "$tps" "$clients" "$seconds"
