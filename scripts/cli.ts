@@ -11,7 +11,8 @@ export const isMain = (moduleUrl: string) =>
 export async function withDatabase(task: (db: Database) => Promise<number>): Promise<never> {
   let code = 1;
   try {
-    const db = await openDatabase(loadConfig());
+    // Ops tools serve no pages, so they need no SESSION_SECRET: read the configuration as the API role does.
+    const db = await openDatabase(loadConfig({ ...process.env, MINITWIT_ROLE: 'api' }));
     try {
       code = await task(db);
     } finally {

@@ -52,12 +52,21 @@ export function userTimeline(db: Queryable, authorId: number, page: PageRequest)
   );
 }
 
-/** A user's own messages and those of everyone they follow, newest first. */
+/**
+ * A user's own messages and those of everyone they follow, newest first. Read as the newest page of each
+ * author (one index range each), merged: the cost grows with how many people the user follows, never with
+ * the size of the table. (Filtering the public timeline by author instead took a second at 3 million
+ * messages for a user who follows nobody: it scanned every message to find theirs.)
+ */
 export function personalTimeline(db: Queryable, userId: number, page: PageRequest): Promise<TimelineMessage[]> {
   return db.query<TimelineMessage>(
-    `SELECT ${TIMELINE_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
-     WHERE NOT m.flagged AND ${BEFORE_CURSOR}
-       AND (m.author_id = $4 OR m.author_id IN (SELECT whom_id FROM follows WHERE who_id = $4))
+    `SELECT ${TIMELINE_COLUMNS}
+     FROM (SELECT whom_id AS author_id FROM follows WHERE who_id = $4 UNION SELECT $4::bigint) authors
+     CROSS JOIN LATERAL (
+       SELECT * FROM messages m
+       WHERE m.author_id = authors.author_id AND NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}
+     ) m
+     JOIN users u ON u.user_id = m.author_id
      ${NEWEST_FIRST}`,
     [...pageParams(page), userId],
   );
