@@ -27,7 +27,8 @@ for database in pglite postgres; do
     app=$!
     for _ in $(seq 120); do curl -sf http://127.0.0.1:15101/latest > /dev/null && break; sleep 0.5; done
     echo "=== $database, concurrency $c"
-    node dist/scripts/replay.js --url http://127.0.0.1:15101 --csv "$csv" --concurrency "$c" --quiet |
+    # Lower priority than the app: the load generator must not steal the cores it measures.
+    nice -n 10 node dist/scripts/replay.js --url http://127.0.0.1:15101 --csv "$csv" --concurrency "$c" --quiet |
       grep -E 'duration|latency|register:|errors:|timeout \(|latest:|end state:|result' || true
     kill "$app"; wait "$app" || true
     [ "$database" = postgres ] && psql "$admin/postgres" -qc "DROP DATABASE $name WITH (FORCE)"
