@@ -1,16 +1,14 @@
 // The simulator API's requests and replies, declared once: they validate requests, serialise replies
 // and make the OpenAPI document.
 import { Type, type Static } from '@sinclair/typebox';
-
-/** Generous limits that protect the service without refusing anything the simulator sends. */
-export const LIMITS = { username: 200, email: 320, password: 1024, message: 10000, listMax: 10000 };
+import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
 
 // Names and texts may hold any printable Unicode; control characters (and NUL, which PostgreSQL's text
 // cannot store) are refused with a clear 400 instead of failing in the database.
 const Name = (description: string) =>
-  Type.String({ maxLength: LIMITS.username, pattern: '^[^\\u0000-\\u001f\\u007f]*$', description });
+  Type.String({ maxLength: LIMITS.username, pattern: SINGLE_LINE, description });
 const Text = (maxLength: number, description: string) =>
-  Type.String({ maxLength, pattern: '^[^\\u0000]*$', description });
+  Type.String({ maxLength, pattern: NO_NUL, description });
 
 export const ErrorReply = Type.Object(
   { status: Type.Integer(), error_msg: Type.String() },
@@ -39,7 +37,7 @@ export const LatestReply = Type.Object({
 
 export const RegisterBody = Type.Object({
   username: Type.Optional(Name('The new username')),
-  email: Type.Optional(Type.String({ maxLength: LIMITS.email, pattern: '^[^\\u0000-\\u001f\\u007f]*$' })),
+  email: Type.Optional(Type.String({ maxLength: LIMITS.email, pattern: SINGLE_LINE })),
   pwd: Type.Optional(Text(LIMITS.password, 'The password')),
 });
 

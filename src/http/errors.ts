@@ -1,5 +1,6 @@
 // One error type for the whole app: routes throw it, each role's error handler renders it (JSON or HTML).
 import type { FastifyError } from 'fastify';
+import { NO_NUL, SINGLE_LINE } from './input-rules.js';
 
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -11,8 +12,6 @@ export class HttpError extends Error {
   }
 }
 
-const NUL_PATTERN_MARK = '\\u0000';
-
 /** The status and a message a client can act on; 5xx details stay in the log, never in the reply. */
 export function describeError(thrown: unknown): { status: number; message: string } {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
@@ -21,7 +20,9 @@ export function describeError(thrown: unknown): { status: number; message: strin
     const first = fastifyError.validation[0]!;
     const where = `${fastifyError.validationContext ?? 'request'}${first.instancePath}`;
     const pattern = String((first.params as { pattern?: string }).pattern ?? '');
-    const what = pattern.includes(NUL_PATTERN_MARK) ? 'must not contain control characters' : first.message;
+    const what = [SINGLE_LINE, NO_NUL].includes(pattern)
+      ? 'must not contain control characters'
+      : first.message;
     return { status: 400, message: `${where} ${what}` };
   }
   const status = fastifyError.statusCode ?? 500;

@@ -4,20 +4,20 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { registerUser, signIn } from '../accounts/accounts.js';
 import type { Database } from '../db/index.js';
+import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
 import { countBusinessEvent } from '../observability/metrics.js';
 import { renderPage } from './pages.js';
 import { currentUser, endSession, flash, startSession } from './session.js';
 
 // Missing fields count as empty, as an empty input does. Names and e-mails may not hold control
 // characters (PostgreSQL text cannot hold NUL at all); the limits are the database's.
-const Field = (maxLength: number, pattern = '^[^\\u0000-\\u001f\\u007f]*$') =>
-  Type.String({ maxLength, pattern, default: '' });
-const Password = Field(1024, '^[^\\u0000]*$');
+const Field = (maxLength: number, pattern = SINGLE_LINE) => Type.String({ maxLength, pattern, default: '' });
+const Password = Field(LIMITS.password, NO_NUL);
 
-const LoginForm = Type.Object({ username: Field(200), password: Password });
+const LoginForm = Type.Object({ username: Field(LIMITS.username), password: Password });
 const RegisterForm = Type.Object({
-  username: Field(200),
-  email: Field(320),
+  username: Field(LIMITS.username),
+  email: Field(LIMITS.email),
   password: Password,
   password2: Password,
 });

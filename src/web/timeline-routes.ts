@@ -15,19 +15,19 @@ import {
 import { findUserByName } from '../data/users.js';
 import type { Database } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
+import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
 import { countBusinessEvent } from '../observability/metrics.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { messageView, profileTitle, renderPage, userPath } from './pages.js';
 import { currentUser, flash, type SessionUser } from './session.js';
 
 const PER_PAGE = 30;
-const NO_CONTROL_CHARS = '^[^\\u0000-\\u001f\\u007f]*$';
 
 const PageQuery = Type.Object({ before: Type.Optional(Type.String({ maxLength: 200 })) });
 // PostgreSQL text cannot hold NUL: refused here with a 400 rather than failing in the database.
-const UsernameParams = Type.Object({ username: Type.String({ pattern: NO_CONTROL_CHARS }) });
+const UsernameParams = Type.Object({ username: Type.String({ pattern: SINGLE_LINE }) });
 const MessageForm = Type.Object({
-  text: Type.String({ maxLength: 10000, pattern: '^[^\\u0000]*$', default: '' }),
+  text: Type.String({ maxLength: LIMITS.message, pattern: NO_NUL, default: '' }),
 });
 
 /** A page of a timeline: one more row than shown tells whether an "Older messages" link is needed. */
