@@ -63,7 +63,8 @@ const PING_TIMEOUT_MS = 2_000;
 /** When each instrumented database last answered a statement (0: it just failed to connect). */
 const lastSuccessAt = new WeakMap<Database, number>();
 
-async function answers(db: Database): Promise<boolean> {
+/** Whether `db` answers: a statement succeeded in the last few seconds, or a `SELECT 1` does within 2 s. */
+export async function databaseAnswers(db: Database): Promise<boolean> {
   if (performance.now() - (lastSuccessAt.get(db) ?? -Infinity) < RECENT_SUCCESS_MS) return true;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
@@ -89,7 +90,7 @@ new Gauge({
       this.set(0);
       return;
     }
-    const results = await Promise.all([...watched.keys()].map(answers));
+    const results = await Promise.all([...watched.keys()].map(databaseAnswers));
     this.set(results.every(Boolean) ? 1 : 0);
   },
 });
