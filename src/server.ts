@@ -20,16 +20,35 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config);
-  const servers: { app: FastifyInstance; port: number; role: string }[] = [];
-  // Assigned once, after the signal handlers below that need to see it (prefer-const cannot express that).
-  // eslint-disable-next-line prefer-const
-  let db: Database | undefined;
+  // A signal while starting (a rolling update that changes its mind) is held until start-up is done, then
+  // handled like any other: one shutdown path, nothing closed twice.
+  let signalled: string | undefined;
+  let started = false;
+  const onSignal = (signal: string) => {
+    signalled ??= signal;
+    if (started) void stop(signal);
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
 
-  // Handlers go in first: a SIGTERM while starting (a rolling update that changes its mind) stops cleanly too.
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  const db = instrumentDatabase(await openDatabase(config));
+  const applied = await migrate(db);
+  logger.info({ database: db.kind, applied }, 'database ready');
+  await warmUp(db, config);
+
+  const deps = { config, db, logger };
+  const servers: { app: FastifyInstance; port: number; role: string }[] = [];
+  if (config.role !== 'api')
+    servers.push({ app: await buildWebApp(deps), port: config.webPort, role: 'web' });
+  if (config.role !== 'web')
+    servers.push({ app: await buildApiApp(deps), port: config.apiPort, role: 'api' });
+  for (const { app, port, role } of servers) {
+    if (signalled) break;
+    const address = await app.listen({ host: config.host, port });
+    logger.info({ role, address }, `MiniTwit ${role} listening on ${address}`);
+  }
+
+  async function stop(signal: string): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     const deadline = setTimeout(() => {
       logger.error('shutdown took too long, exiting');
@@ -41,28 +60,11 @@ async function main(): Promise<void> {
     const sweep = setInterval(() => servers.forEach(({ app }) => app.server.closeIdleConnections()), 100);
     await Promise.all(servers.map(({ app }) => app.close()));
     clearInterval(sweep);
-    await db?.close();
+    await db.close();
     logger.info('shutdown complete');
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
-
-  db = instrumentDatabase(await openDatabase(config));
-  const applied = await migrate(db);
-  logger.info({ database: db.kind, applied }, 'database ready');
-  await warmUp(db, config);
-
-  const deps = { config, db, logger };
-  if (config.role !== 'api')
-    servers.push({ app: await buildWebApp(deps), port: config.webPort, role: 'web' });
-  if (config.role !== 'web')
-    servers.push({ app: await buildApiApp(deps), port: config.apiPort, role: 'api' });
-  for (const { app, port, role } of servers) {
-    if (stopping) break;
-    const address = await app.listen({ host: config.host, port });
-    logger.info({ role, address }, `MiniTwit ${role} listening on ${address}`);
   }
-  if (stopping) await Promise.all(servers.map(({ app }) => app.close())).then(() => db?.close());
+  started = true;
+  if (signalled) await stop(signalled);
 }
 
 /**
