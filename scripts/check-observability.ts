@@ -6,7 +6,6 @@
 //   3. traffic: the simulator scenario replay when scripts/replay.ts is built, plus a mixed load of our own;
 //   4. every dashboard panel's PromQL must parse and return data; every alert expression must parse and
 //      evaluate without error; every scrape target must be up.
-// Usage: npm run test:observability   (OBSERVABILITY_TRAFFIC_SECONDS=45 sets the traffic's length)
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,11 +24,19 @@ import {
   sampleLines,
   targetHealth,
 } from './observability/prometheus-api.js';
-import { run, startProcess, stopAll } from './observability/processes.js';
+import { run as runProcess, startProcess, stopAll } from './observability/processes.js';
 import { startStack, type Stack } from './observability/stack.js';
 import { generateTraffic } from './observability/traffic.js';
+import { defineCommand, positiveInteger, runMain } from './command.js';
 
-const TRAFFIC_SECONDS = Number(process.env.OBSERVABILITY_TRAFFIC_SECONDS ?? 45);
+const USAGE = `Usage: npm run test:observability [-- --traffic-seconds S]
+
+Checks the Prometheus configuration, the alert rules and every Grafana panel against a real Prometheus
+(needs prometheus and promtool, e.g. Debian's prometheus package): promtool checks and rule tests, then the
+app, the exporters this machine has and Prometheus, traffic for S seconds (default 45, or
+OBSERVABILITY_TRAFFIC_SECONDS), and every panel, alert and scrape target checked. Exit status 1 on any failure.`;
+
+let TRAFFIC_SECONDS = 45;
 const PROMETHEUS_DIR = join(REPO_ROOT, 'deploy/prometheus');
 const tally = { PASS: 0, FAIL: 0, SKIP: 0 };
 
@@ -52,7 +59,7 @@ async function promtool(): Promise<void> {
     ['test rules', ['test', 'rules', ...ymlIn('tests')]],
   ];
   for (const [what, args] of checks) {
-    const { code, output } = await run('promtool', args, PROMETHEUS_DIR);
+    const { code, output } = await runProcess('promtool', args, PROMETHEUS_DIR);
     report(code === 0 ? 'PASS' : 'FAIL', `promtool ${what}`, code === 0 ? '' : output.trim());
   }
 }
@@ -62,7 +69,7 @@ async function startReplay(tmp: string, apiUrl: string) {
   const [scenario, replay] = ['scenario.js', 'replay.js'].map((f) => join(REPO_ROOT, 'dist/scripts', f));
   if (!existsSync(scenario!) || !existsSync(replay!)) return undefined;
   const csv = join(tmp, 'scenario.csv');
-  const generated = await run(process.execPath, [scenario!, '--actions', '2000', '--out', csv]);
+  const generated = await runProcess(process.execPath, [scenario!, '--actions', '2000', '--out', csv]);
   if (generated.code !== 0) return undefined;
   const args = [replay!, '--url', apiUrl, '--csv', csv, '--concurrency', '4', '--quiet'];
   return startProcess('replay', process.execPath, args, { logFile: join(tmp, 'replay.log') });
@@ -199,7 +206,7 @@ async function printFigures(stack: Stack, range: string): Promise<void> {
   }
 }
 
-async function main(): Promise<number> {
+async function check(): Promise<number> {
   await promtool();
   const tmp = mkdtempSync(join(tmpdir(), 'minitwit-observability-'));
   const db = await openCheckDatabase();
@@ -234,4 +241,13 @@ async function main(): Promise<number> {
   return tally.FAIL === 0 ? 0 : 1;
 }
 
-process.exitCode = await main();
+export const run = defineCommand(
+  { name: 'test:observability', usage: USAGE, options: { 'traffic-seconds': { type: 'string' } } },
+  async ({ values }, io) => {
+    const seconds = values['traffic-seconds'] ?? io.env.OBSERVABILITY_TRAFFIC_SECONDS;
+    TRAFFIC_SECONDS = positiveInteger(seconds, '--traffic-seconds', 45);
+    return check();
+  },
+);
+
+runMain(import.meta.url, run);

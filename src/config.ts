@@ -1,90 +1,182 @@
 // All configuration comes from the environment, is validated here once, and is typed from then on.
-import { Type, type Static } from '@sinclair/typebox';
+// Each setting is declared once below: its environment variable, type, limits and default; the `Config`
+// type is derived from these declarations. Any variable can also be read from a file named by
+// `<VARIABLE>_FILE` (Docker and Swarm secrets are mounted as files).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+interface Variable {
+  /** The environment variable that sets it. */
+  env: string;
+  /** Never shown in an error message (passwords, secrets). */
+  secret?: boolean;
+  /** How an error message shows the value, when not as given. */
+  show?: (value: string) => string;
+}
 
-const EnvSchema = Type.Object({
-  MINITWIT_ROLE: Type.Union([Type.Literal('all'), Type.Literal('web'), Type.Literal('api')], {
-    default: 'all',
-  }),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000 }),
-  API_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5001 }),
-  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
-  DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
-  LOG_LEVEL: Type.Union(
-    LOG_LEVELS.map((level) => Type.Literal(level)),
-    { default: 'info' },
+/** A URL as an error message may show it: without its password. */
+const withoutPassword = (url: string) => url.replace(/^([^:/]+:\/\/[^:@/]*:)[^@/]*@/, '$1(hidden)@');
+
+const from = <T extends TSchema>(variable: Variable, schema: T): T => Object.assign(schema, variable);
+
+const Port = (env: string, fallback: number) =>
+  from({ env }, Type.Integer({ minimum: 0, maximum: 65535, default: fallback }));
+const Milliseconds = (env: string, fallback: number) =>
+  from({ env }, Type.Integer({ minimum: 0, default: fallback }));
+const Choice = <const T extends string[]>(env: string, choices: T, fallback: T[number]) =>
+  from(
+    { env },
+    Type.Union(
+      choices.map((choice) => Type.Literal(choice)),
+      { default: fallback },
+    ),
+  );
+
+/** The course's simulator's credentials (published with the course): the default, for replays and tests. */
+export const COURSE_SIMULATOR_CREDENTIALS = { username: 'simulator', password: 'super_safe!' } as const;
+
+const ConfigSchema = Type.Object({
+  /** `web` serves the pages, `api` the simulator API, `all` both from one process. */
+  role: Choice('MINITWIT_ROLE', ['all', 'web', 'api'], 'all'),
+  host: from({ env: 'HOST' }, Type.String({ minLength: 1, default: '0.0.0.0' })),
+  webPort: Port('PORT', 5000),
+  apiPort: Port('API_PORT', 5001),
+  /** A PostgreSQL server; without it, the embedded PGlite in `dataDir`. */
+  databaseUrl: from(
+    { env: 'DATABASE_URL', show: withoutPassword },
+    Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   ),
-  LOG_FORMAT: Type.Union([Type.Literal('json'), Type.Literal('pretty'), Type.Literal('auto')], {
-    default: 'auto',
-  }),
-  SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
-  SIMULATOR_USERNAME: Type.String({ minLength: 1, default: 'simulator' }),
-  SIMULATOR_PASSWORD: Type.String({ minLength: 1, default: 'super_safe!' }),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10000 }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  dataDir: from({ env: 'DATA_DIR' }, Type.String({ minLength: 1, default: './data' })),
+  dbPoolSize: from({ env: 'DB_POOL_SIZE' }, Type.Integer({ minimum: 1, maximum: 1000, default: 10 })),
+  logLevel: Choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  logFormat: Choice('LOG_FORMAT', ['json', 'pretty', 'auto'], 'auto'),
+  sessionSecret: from({ env: 'SESSION_SECRET', secret: true }, Type.Optional(Type.String({ minLength: 32 }))),
+  simulator: Type.Object(
+    {
+      username: from(
+        { env: 'SIMULATOR_USERNAME' },
+        Type.String({ minLength: 1, default: COURSE_SIMULATOR_CREDENTIALS.username }),
+      ),
+      password: from(
+        { env: 'SIMULATOR_PASSWORD', secret: true },
+        Type.String({ minLength: 1, default: COURSE_SIMULATOR_CREDENTIALS.password }),
+      ),
+    },
+    { default: {} },
+  ),
+  /** After SIGTERM: how long to keep serving (not ready, closing connections) before closing the listener. */
+  shutdownDrainMs: Milliseconds('SHUTDOWN_DRAIN_MS', 0),
+  /** After SIGTERM: how long to wait in all before giving up on in-flight requests. */
+  shutdownTimeoutMs: Milliseconds('SHUTDOWN_TIMEOUT_MS', 10_000),
+  trustProxy: from({ env: 'TRUST_PROXY' }, Type.Boolean({ default: false })),
 });
 
-export type Env = Static<typeof EnvSchema>;
-
-export interface Config {
-  role: Env['MINITWIT_ROLE'];
-  host: string;
-  webPort: number;
-  apiPort: number;
-  databaseUrl: string | undefined;
-  dataDir: string;
-  dbPoolSize: number;
-  logLevel: Env['LOG_LEVEL'];
-  logFormat: Env['LOG_FORMAT'];
-  sessionSecret: string | undefined;
-  simulator: { username: string; password: string };
-  shutdownTimeoutMs: number;
-  trustProxy: boolean;
-}
+export type Config = Static<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+type Schema = TSchema & Partial<Variable> & { properties?: Record<string, Schema> };
+
+/** Every setting's path in Config (`/simulator/password`) and its schema. */
+function settings(schema: Schema = ConfigSchema, path = ''): [string, Schema & Variable][] {
+  return Object.entries(schema.properties ?? {}).flatMap(([key, child]) =>
+    child.env ? [[`${path}/${key}`, child as Schema & Variable] as const] : settings(child, `${path}/${key}`),
+  );
+}
+
+/** A variable's value from the environment or from the file `<NAME>_FILE` names; undefined when unset. */
+function readVariable(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  const file = env[`${name}_FILE`];
+  if (file && value) throw new ConfigError(`Set ${name} or ${name}_FILE, not both`);
+  if (!file) return value === '' ? undefined : value;
+  try {
+    // A file written by `echo` or an editor ends with a newline that is not part of the value.
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new ConfigError(`Cannot read ${name}_FILE=${file}: ${(error as Error).message}`);
+  }
+}
+
+function setAt(target: object, path: string, value: unknown): void {
+  const keys = path.split('/').slice(1);
+  const last = keys.pop()!;
+  let node = target as Record<string, unknown>;
+  for (const key of keys) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[last] = value;
+}
+
+function valueAt(source: object, path: string): unknown {
+  return path
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], source);
+}
+
 /** Reads the variables we know from `env`, fills defaults, and fails naming the first wrong variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const known: Record<string, unknown> = {};
-  for (const key of Object.keys(EnvSchema.properties)) {
-    const value = env[key];
-    if (value !== undefined && value !== '') known[key] = value;
+  const given: Record<string, unknown> = {};
+  const raw = new Map<string, string>();
+  for (const [path, setting] of settings()) {
+    const value = readVariable(env, setting.env);
+    if (value === undefined) continue;
+    raw.set(path, value);
+    setAt(given, path, value);
   }
-  const withDefaults = Value.Default(EnvSchema, Value.Convert(EnvSchema, known));
-  const error = Value.Errors(EnvSchema, withDefaults).First();
+  const config = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, given));
+  const error = Value.Errors(ConfigSchema, config).First();
   if (error) {
-    const variable = error.path.replace(/^\//, '');
-    const shown = variable.includes('SECRET') || variable.includes('PASSWORD') ? '(hidden)' : env[variable];
-    throw new ConfigError(`Invalid environment variable ${variable}=${shown ?? ''}: ${error.message}`);
+    const [path, setting] = settings().find(([p]) => p === error.path) ?? [error.path, undefined];
+    const value = raw.get(path) ?? '';
+    const shown = setting?.secret ? '(hidden)' : (setting?.show?.(value) ?? value);
+    throw new ConfigError(`Invalid environment variable ${setting?.env ?? path}=${shown}: ${error.message}`);
   }
-  const e = withDefaults as Env;
+  const valid = config as Config;
+  // Unset optional settings are there, as undefined: a reader of the config sees every setting.
+  for (const [path] of settings())
+    if (!raw.has(path) && valueAt(valid, path) === undefined) setAt(valid, path, undefined);
   // Replicas behind one database must sign session cookies with one secret; a random per-process one
   // would sign people out whenever a request reaches another replica or the process restarts.
-  if (e.MINITWIT_ROLE !== 'api' && e.DATABASE_URL && !e.SESSION_SECRET) {
+  if (valid.role !== 'api' && valid.databaseUrl && !valid.sessionSecret) {
     throw new ConfigError(
       'SESSION_SECRET must be set (32+ characters, the same on every replica) when DATABASE_URL is set and the web pages are served (MINITWIT_ROLE=web or all)',
     );
   }
-  return {
-    role: e.MINITWIT_ROLE,
-    host: e.HOST,
-    webPort: e.PORT,
-    apiPort: e.API_PORT,
-    databaseUrl: e.DATABASE_URL,
-    dataDir: e.DATA_DIR,
-    dbPoolSize: e.DB_POOL_SIZE,
-    logLevel: e.LOG_LEVEL,
-    logFormat: e.LOG_FORMAT,
-    sessionSecret: e.SESSION_SECRET,
-    simulator: { username: e.SIMULATOR_USERNAME, password: e.SIMULATOR_PASSWORD },
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    trustProxy: e.TRUST_PROXY,
-  };
+  if (valid.shutdownDrainMs >= valid.shutdownTimeoutMs && valid.shutdownDrainMs > 0) {
+    throw new ConfigError(
+      'SHUTDOWN_TIMEOUT_MS must be longer than SHUTDOWN_DRAIN_MS (the drain is part of it)',
+    );
+  }
+  return valid;
+}
+
+/**
+ * The secret that signs session cookies: SESSION_SECRET when set. Embedded mode (one process, no
+ * DATABASE_URL; loadConfig has refused the other cases) may go without: a random secret is made once and
+ * kept in DATA_DIR, so sessions survive restarts.
+ */
+export function resolveSessionSecret(config: Pick<Config, 'sessionSecret' | 'dataDir'>): string {
+  if (config.sessionSecret) return config.sessionSecret;
+  const file = join(config.dataDir, 'session-secret');
+  const stored = readSecretFile(file);
+  if (stored) return stored;
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+function readSecretFile(file: string): string | undefined {
+  try {
+    const secret = readFileSync(file, 'utf8').trim();
+    return secret.length >= 32 ? secret : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }

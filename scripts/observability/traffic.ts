@@ -1,8 +1,8 @@
 // A simple mixed load for the check: simulator API writes and reads, the web pages, and some requests that
 // must fail (403, 404, 400, unmatched paths), so every dashboard panel has something to show.
+import { SIMULATOR_AUTHORIZATION } from '../replay/simulator-requests.js';
 
-const AUTH = `Basic ${Buffer.from('simulator:super_safe!').toString('base64')}`;
-const JSON_HEADERS = { 'content-type': 'application/json', authorization: AUTH };
+const JSON_HEADERS = { 'content-type': 'application/json', authorization: SIMULATOR_AUTHORIZATION };
 
 export interface TrafficReport {
   requests: number;

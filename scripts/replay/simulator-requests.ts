@@ -1,12 +1,18 @@
 // What the course's simulator sends for each scenario action, and how it judges the reply.
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
 import type { HttpOutcome, HttpRequest } from './http.js';
 import type { ActionKind, ScenarioAction } from './scenario-file.js';
 
-export const SIMULATOR_AUTHORIZATION = 'Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh';
 export const USERNAME_TAKEN = 'The username is already taken';
 
 export const basicAuthorization = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+
+/** The Authorization header the course's simulator sends. */
+export const SIMULATOR_AUTHORIZATION = basicAuthorization(
+  COURSE_SIMULATOR_CREDENTIALS.username,
+  COURSE_SIMULATOR_CREDENTIALS.password,
+);
 
 /**
  * The body exactly as Python's `json.dumps` writes it (the simulator's serialiser): `": "` and `", "`

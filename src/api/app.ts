@@ -5,15 +5,17 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { observability } from '../observability/plugin.js';
 import { describeError, HttpError } from '../http/errors.js';
-import { serverOptions, validatorCompiler, type AppDeps } from '../http/server-options.js';
+import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
 import { scheduleLatestPruning } from './maintenance.js';
 import { simulatorRoutes } from './routes.js';
 
 /** 10,000 characters of 4-byte UTF-8 fit with room to spare; anything larger is a 413. */
 const API_BODY_LIMIT = 64 * 1024;
 
-export async function buildApiApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify(serverOptions(deps, API_BODY_LIMIT)).withTypeProvider<TypeBoxTypeProvider>();
+/** The simulator API on `services`' database. Built through buildApps (src/app.ts), by the server and the tests alike. */
+export async function buildApiApp(services: Services): Promise<FastifyInstance> {
+  const { db, config } = services;
+  const app = Fastify(serverOptions(services, API_BODY_LIMIT)).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
   app.setErrorHandler((error, request, reply) => {
@@ -42,8 +44,8 @@ export async function buildApiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(observability, { role: 'api', db: deps.db });
-  await app.register(simulatorRoutes, { db: deps.db, config: deps.config });
-  scheduleLatestPruning(app, deps.db);
+  await app.register(observability, { role: 'api', db });
+  await app.register(simulatorRoutes, { db, config });
+  scheduleLatestPruning(app, db);
   return app;
 }

@@ -1,6 +1,6 @@
 // The simulator API's requests and replies, declared once: they validate requests, serialise replies
 // and make the OpenAPI document.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
 
 // Names and texts may hold any printable Unicode; control characters (and NUL, which PostgreSQL's text
@@ -49,7 +49,13 @@ export const Message = Type.Object({
 export const MessageList = Type.Array(Message);
 
 export const PostMessageBody = Type.Object({
-  content: Text(LIMITS.message, 'The message text'),
+  // A message needs text (the reference stored empty ones).
+  content: Type.String({
+    minLength: 1,
+    maxLength: LIMITS.message,
+    pattern: NO_NUL,
+    description: 'The message text',
+  }),
 });
 
 export const FollowsReply = Type.Object({ follows: Type.Array(Type.String()) });
@@ -59,6 +65,3 @@ export const FollowBody = Type.Object({
   follow: Type.Optional(Name('The user to follow')),
   unfollow: Type.Optional(Name('The user to unfollow')),
 });
-
-export type RegisterBodyT = Static<typeof RegisterBody>;
-export type FollowBodyT = Static<typeof FollowBody>;

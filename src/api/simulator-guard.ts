@@ -1,37 +1,57 @@
-// What every simulator request goes through before its handler: its `latest` is recorded (first, even
-// when the request then fails, as the reference does), then its credentials are checked.
+// What every simulator request goes through before its handler: its `?latest=` is recorded (first, even
+// when the request then fails, as the reference does), then its credentials are checked. One hook for
+// every route of the simulator API; a route says in its config when it differs (GET /latest records
+// nothing, POST /register needs no credentials).
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/index.js';
 import { recordLatest } from '../data/simulator.js';
 import { HttpError } from '../http/errors.js';
 import { setLatestActionId } from '../observability/metrics.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How the simulator guard treats this route; both default to true. */
+    simulator?: { recordsLatest?: boolean; needsCredentials?: boolean };
+  }
+}
+
 export const NOT_AUTHORIZED = 'You are not authorized to use this resource!';
 const INTEGER = /^-?\d{1,15}$/;
 
-/** Records `?latest=` when present. Runs before the body is parsed, so a malformed body cannot skip it. */
-export function recordLatestHook(db: Queryable): onRequestHookHandler {
-  return async (request: FastifyRequest) => {
-    const raw = (request.query as { latest?: unknown }).latest;
-    if (raw === undefined) return;
-    if (typeof raw !== 'string' || !INTEGER.test(raw)) {
-      throw new HttpError(400, 'querystring/latest must be integer');
-    }
-    await recordLatest(db, Number(raw));
-    setLatestActionId(Number(raw));
-  };
+export interface SimulatorGuardOptions {
+  db: Queryable;
+  credentials: Config['simulator'];
 }
 
-/** Refuses (403) a request without the simulator's Basic credentials. */
-export function requireSimulatorHook(simulator: Config['simulator']): onRequestHookHandler {
-  const expected = Buffer.from(`${simulator.username}:${simulator.password}`);
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization ?? '';
-    const match = /^Basic\s+(\S+)$/i.exec(header);
-    const given = Buffer.from(match?.[1] ?? '', 'base64');
-    const ok = given.length === expected.length && timingSafeEqual(given, expected);
-    if (!ok) return reply.code(403).send({ status: 403, error_msg: NOT_AUTHORIZED });
-  };
+/** Added to the scope that registers it (fastify-plugin): the simulator routes' scope, not the whole app. */
+export const simulatorGuard = fp<SimulatorGuardOptions>(
+  async (app, { db, credentials }) => {
+    const expected = Buffer.from(`${credentials.username}:${credentials.password}`);
+    const hasCredentials = (request: FastifyRequest) => {
+      const match = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+      const given = Buffer.from(match?.[1] ?? '', 'base64');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    };
+
+    // onRequest: before the body is parsed, so a malformed body cannot skip recording `latest`.
+    app.addHook('onRequest', async (request) => {
+      const rules = request.routeOptions.config.simulator ?? {};
+      if (rules.recordsLatest !== false) await recordLatestOf(request, db);
+      if (rules.needsCredentials !== false && !hasCredentials(request))
+        throw new HttpError(403, NOT_AUTHORIZED);
+    });
+  },
+  { name: 'minitwit-simulator-guard' },
+);
+
+async function recordLatestOf(request: FastifyRequest, db: Queryable): Promise<void> {
+  const raw = (request.query as { latest?: unknown }).latest;
+  if (raw === undefined) return;
+  if (typeof raw !== 'string' || !INTEGER.test(raw))
+    throw new HttpError(400, 'querystring/latest must be integer');
+  await recordLatest(db, Number(raw));
+  setLatestActionId(Number(raw));
 }

@@ -29,10 +29,15 @@ export interface PageRequest {
 const TIMELINE_COLUMNS = `m.message_id AS "messageId", m.text, m.pub_date AS "pubDate", u.username, u.email,
   to_char(m.pub_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
 // With no cursor, $1/$2 are NULL and the condition is true; the row comparison uses the partial indexes.
-const BEFORE_CURSOR = '($1::timestamptz IS NULL OR (m.pub_date, m.message_id) < ($1::timestamptz, $2::bigint))';
+const BEFORE_CURSOR =
+  '($1::timestamptz IS NULL OR (m.pub_date, m.message_id) < ($1::timestamptz, $2::bigint))';
 const NEWEST_FIRST = 'ORDER BY m.pub_date DESC, m.message_id DESC LIMIT $3';
 
-const pageParams = (page: PageRequest) => [page.before?.pubDate ?? null, page.before?.messageId ?? null, page.limit];
+const pageParams = (page: PageRequest) => [
+  page.before?.pubDate ?? null,
+  page.before?.messageId ?? null,
+  page.limit,
+];
 
 /** Everyone's unflagged messages, newest first. */
 export function publicTimeline(db: Queryable, page: PageRequest): Promise<TimelineMessage[]> {
@@ -58,7 +63,11 @@ export function userTimeline(db: Queryable, authorId: number, page: PageRequest)
  * the size of the table. (Filtering the public timeline by author instead took a second at 3 million
  * messages for a user who follows nobody: it scanned every message to find theirs.)
  */
-export function personalTimeline(db: Queryable, userId: number, page: PageRequest): Promise<TimelineMessage[]> {
+export function personalTimeline(
+  db: Queryable,
+  userId: number,
+  page: PageRequest,
+): Promise<TimelineMessage[]> {
   return db.query<TimelineMessage>(
     `SELECT ${TIMELINE_COLUMNS}
      FROM (SELECT whom_id AS author_id FROM follows WHERE who_id = $4 UNION SELECT $4::bigint) authors

@@ -21,9 +21,10 @@ export async function findUserById(db: Queryable, userId: number): Promise<User 
 }
 
 export async function findUserIdByName(db: Queryable, username: string): Promise<number | undefined> {
-  const rows = await db.query<{ userId: number }>('SELECT user_id AS "userId" FROM users WHERE username = $1', [
-    username,
-  ]);
+  const rows = await db.query<{ userId: number }>(
+    'SELECT user_id AS "userId" FROM users WHERE username = $1',
+    [username],
+  );
   return rows[0]?.userId;
 }
 

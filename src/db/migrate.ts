@@ -1,5 +1,9 @@
+// Numbered SQL migrations (migrations/NNN_name.sql), applied in order, each once, by whichever replica
+// starts first. Each applied file's checksum is recorded: a file changed after it was applied would leave
+// databases that ran the old text and the new one different without anyone noticing, so start-up stops.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Database } from './database.js';
+import type { Database, Queryable } from './database.js';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 // Any constant works; it only has to be the same in every replica.
@@ -23,10 +27,18 @@ export function loadMigrations(): Migration[] {
     }));
 }
 
+/** Line endings do not count: a checkout on Windows is the same migration. */
+export const checksumOf = (migration: Migration): string =>
+  createHash('sha256').update(migration.sql.replace(/\r\n/g, '\n')).digest('hex');
+
+export class MigrationChangedError extends Error {
+  override name = 'MigrationChangedError';
+}
+
 /**
  * Applies the migrations not yet applied, all in one transaction under an advisory lock: replicas that
- * start together queue on the lock, and the ones after the first find nothing left to do.
- * Returns the names of the migrations it applied.
+ * start together queue on the lock, and the ones after the first find nothing left to do. Refuses (and
+ * applies nothing) when an applied migration's file has changed since. Returns the names it applied.
  */
 export async function migrate(db: Database, migrations = loadMigrations()): Promise<string[]> {
   return db.transaction(async (tx) => {
@@ -35,19 +47,42 @@ export async function migrate(db: Database, migrations = loadMigrations()): Prom
       version    integer PRIMARY KEY,
       name       text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
-    )`);
-    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
-    const applied = new Set(rows.map((row) => row.version));
+    );
+    ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text`);
+    const rows = await tx.query<{ version: number; checksum: string | null }>(
+      'SELECT version, checksum FROM schema_migrations',
+    );
+    const applied = new Map(rows.map((row) => [row.version, row.checksum]));
     const names: string[] = [];
     for (const migration of migrations) {
-      if (applied.has(migration.version)) continue;
-      await tx.exec(migration.sql);
-      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
-        migration.version,
-        migration.name,
-      ]);
-      names.push(migration.name);
+      const checksum = checksumOf(migration);
+      if (!applied.has(migration.version)) {
+        await tx.exec(migration.sql);
+        await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          checksum,
+        ]);
+        names.push(migration.name);
+      } else if (applied.get(migration.version) === null) {
+        // Applied before checksums were recorded: this text is taken as the one that ran.
+        await recordChecksum(tx, migration.version, checksum);
+      } else if (applied.get(migration.version) !== checksum) {
+        throw new MigrationChangedError(
+          `Migration ${migration.name}.sql was changed after it was applied to this database. ` +
+            'Restore the file as it was applied, and put the change in a new migration.',
+        );
+      }
     }
     return names;
   });
+}
+
+async function recordChecksum(tx: Queryable, version: number, checksum: string): Promise<void> {
+  await tx.query('UPDATE schema_migrations SET checksum = $2 WHERE version = $1', [version, checksum]);
+}
+
+/** The migrations applied to `db`, oldest first. */
+export function appliedMigrations(db: Queryable): Promise<{ name: string; appliedAt: Date }[]> {
+  return db.query('SELECT name, applied_at AS "appliedAt" FROM schema_migrations ORDER BY version');
 }

@@ -1,5 +1,8 @@
-// One error type for the whole app: routes throw it, each role's error handler renders it (JSON or HTML).
+// How errors become replies. Routes throw HttpError for what is the door's own business (not signed in,
+// a malformed link); MiniTwit's actions throw their own errors (src/minitwit.ts); Fastify throws for
+// malformed requests. Each role's error handler renders the outcome (JSON or HTML).
 import type { FastifyError } from 'fastify';
+import { RuleError, UnknownUserError } from '../minitwit.js';
 import { NO_NUL, SINGLE_LINE } from './input-rules.js';
 
 export class HttpError extends Error {
@@ -15,15 +18,13 @@ export class HttpError extends Error {
 /** The status and a message a client can act on; 5xx details stay in the log, never in the reply. */
 export function describeError(thrown: unknown): { status: number; message: string } {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  if (error instanceof UnknownUserError) return { status: 404, message: error.message };
+  if (error instanceof RuleError) return { status: 400, message: error.message };
   const fastifyError = error as FastifyError;
   if (fastifyError.validation?.length) {
     const first = fastifyError.validation[0]!;
     const where = `${fastifyError.validationContext ?? 'request'}${first.instancePath}`;
-    const pattern = String((first.params as { pattern?: string }).pattern ?? '');
-    const what = [SINGLE_LINE, NO_NUL].includes(pattern)
-      ? 'must not contain control characters'
-      : first.message;
-    return { status: 400, message: `${where} ${what}` };
+    return { status: 400, message: `${where} ${validationMessage(first)}` };
   }
   const status = fastifyError.statusCode ?? 500;
   if (status >= 400 && status < 500) {
@@ -34,6 +35,15 @@ export function describeError(thrown: unknown): { status: number; message: strin
   }
   if (isDatabaseUnavailable(error)) return { status: 503, message: 'The database is unavailable, try again' };
   return { status: 500, message: 'Internal server error' };
+}
+
+/** Ajv's words, except where they would puzzle a client. */
+function validationMessage(failure: NonNullable<FastifyError['validation']>[number]): string | undefined {
+  const params = failure.params as { pattern?: string; limit?: number };
+  if ([SINGLE_LINE, NO_NUL].includes(String(params.pattern ?? '')))
+    return 'must not contain control characters';
+  if (failure.keyword === 'minLength' && params.limit === 1) return 'must not be empty';
+  return failure.message;
 }
 
 /** Connection-level failures (server down, restarting, pool timeout): worth a retry, unlike a bug. */

@@ -3,24 +3,26 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import { Ajv } from 'ajv';
 import type { Config } from '../config.js';
+import type { Database } from '../db/index.js';
 import { MinitwitLogController } from '../observability/log-controller.js';
 
-export interface AppDeps {
+/** What every app is built from: the configuration, the started database, the process's logger. */
+export interface Services {
   config: Config;
-  db: import('../db/index.js').Database;
+  db: Database;
   logger: FastifyBaseLogger;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function serverOptions(deps: AppDeps, bodyLimit: number): FastifyServerOptions {
+export function serverOptions(services: Services, bodyLimit: number): FastifyServerOptions {
   return {
-    loggerInstance: deps.logger,
+    loggerInstance: services.logger,
     // Fastify's own request lines are off (what `disableRequestLogging: true` did; that flag is deprecated
     // and would also silence the default error handler): the observability plugin logs one ECS line per
     // request instead, and every line logged for a request carries its id as `http.request.id`.
     logController: new MinitwitLogController(),
-    trustProxy: deps.config.trustProxy,
+    trustProxy: services.config.trustProxy,
     bodyLimit,
     // Keep a proxy's or client's request id when it is sane, so a request can be followed across hops.
     // `requestIdHeader` stays off: with it set, Fastify takes the header verbatim and never asks genReqId,

@@ -9,8 +9,8 @@ export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
 export type BusinessEvent = 'user_registered' | 'message_posted' | 'followed' | 'unfollowed';
+/** Which door served a request or made a change: the web pages or the simulator API. */
 export type Source = 'web' | 'api';
-export type Role = 'web' | 'api';
 
 /**
  * The course's simulator gives up on a reply after 0.3 s and counts it as an error, so the buckets are dense
@@ -59,7 +59,7 @@ export const httpRequestsInFlight = new Gauge({
   registers: [registry],
 });
 
-/** See `errorKinds` in http-metrics.ts for what each kind means. */
+/** See `statusErrorKind` in request-metrics.ts for what each kind means. */
 export const httpErrors = new Counter({
   name: 'minitwit_http_errors_total',
   help:

@@ -1,6 +1,6 @@
-// The one access-log line per request, in Elastic Common Schema field names (Fastify's own request logging
-// is off: see disableRequestLogging in src/http/server-options.ts). It is built field by field from an
-// allow-list, so headers, cookies and bodies, where secrets live, never reach it.
+// The one access-log line per request, in Elastic Common Schema field names (Fastify's own request lines
+// are off: see log-controller.ts). It is built field by field from an allow-list, so headers, cookies and
+// bodies, where secrets live, never reach it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isOperational, type RequestOutcome } from './request-metrics.js';
 

@@ -6,7 +6,7 @@ import {
   httpRequests,
   httpRequestsInFlight,
   SIMULATOR_TIMEOUT_SECONDS,
-  type Role,
+  type Source,
 } from './metrics.js';
 
 /** The label for requests no route matched: raw paths would be an unbounded label (scanners, typos). */
@@ -69,7 +69,12 @@ export const isOperational = (request: FastifyRequest): boolean => OPERATIONAL_R
  * Starts tracking a request. It is settled exactly once: from onResponse when the reply was sent, or from
  * the connection closing first when the client gave up (Fastify runs no onResponse then).
  */
-export function trackRequest(request: FastifyRequest, reply: FastifyReply, role: Role, finish: Finish): void {
+export function trackRequest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  role: Source,
+  finish: Finish,
+): void {
   const inFlight = !isOperational(request);
   states.set(request, { startedAt: process.hrtime.bigint(), inFlight, settled: false });
   if (inFlight) httpRequestsInFlight.inc({ role });
@@ -86,7 +91,7 @@ export function rememberError(request: FastifyRequest, error: Error): void {
 export function settleRequest(
   request: FastifyRequest,
   reply: FastifyReply,
-  role: Role,
+  role: Source,
   finish: Finish,
   aborted = false,
 ): void {
@@ -98,7 +103,7 @@ export function settleRequest(
   const outcome: RequestOutcome = {
     route: routeOf(request),
     statusCode: aborted ? CLIENT_CLOSED_REQUEST : reply.statusCode,
-    // No state: an onRequest hook registered before ours already replied (the web role's cross-site check).
+    // No state: the request failed before our onRequest hook ran (Fastify's own URL or header checks).
     durationSeconds: state
       ? Number(process.hrtime.bigint() - state.startedAt) / 1e9
       : reply.elapsedTime / 1e3,
@@ -109,7 +114,7 @@ export function settleRequest(
   finish(outcome);
 }
 
-function recordRequestMetrics(role: Role, method: string, outcome: RequestOutcome): void {
+function recordRequestMetrics(role: Source, method: string, outcome: RequestOutcome): void {
   const { route, statusCode, durationSeconds } = outcome;
   const labels = { role, method, route, status_code: String(statusCode) };
   httpRequests.inc(labels);

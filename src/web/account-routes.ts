@@ -1,11 +1,10 @@
-// Sign in, sign up, sign out. The rules (checks, their order and words, hashing) are src/accounts';
-// these routes only show the forms, keep the session cookie and flash.
+// Sign in, sign up, sign out: the forms, the session cookie and the flashes. The rules (checks, their
+// order and words, hashing) are MiniTwit's (src/minitwit.ts); a broken rule is shown on the form.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { registerUser, signIn } from '../accounts/accounts.js';
-import type { Database } from '../db/index.js';
+import type { Queryable } from '../db/index.js';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
-import { countBusinessEvent } from '../observability/metrics.js';
+import * as minitwit from '../minitwit.js';
 import { renderPage } from './pages.js';
 import { currentUser, endSession, flash, startSession } from './session.js';
 
@@ -22,7 +21,13 @@ const RegisterForm = Type.Object({
   password2: Password,
 });
 
-export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+/** The rule an action broke, to show on its form; anything else is not the form's business. */
+const brokenRule = (error: unknown): string => {
+  if (error instanceof minitwit.RuleError) return error.message;
+  throw error;
+};
+
+export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Queryable }> = async (app, { db }) => {
   app.get('/login', async (request, reply) => {
     if (await currentUser(db, request)) return reply.redirect('/');
     return renderPage(request, reply, 'login', { title: 'Sign In', user: undefined, form: {} });
@@ -32,12 +37,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
   app.post('/login', { schema: { body: LoginForm } }, async (request, reply) => {
     if (await currentUser(db, request)) return reply.redirect('/');
     const { username, password } = request.body;
-    const result = await signIn(db, username, password);
-    if (!result.ok) {
-      const data = { title: 'Sign In', user: undefined, error: result.error, form: { username } };
+    try {
+      const user = await minitwit.signIn(db, username, password);
+      startSession(request, reply, user.userId);
+    } catch (error) {
+      const data = { title: 'Sign In', user: undefined, error: brokenRule(error), form: { username } };
       return renderPage(request, reply, 'login', data);
     }
-    startSession(request, reply, result.user.userId);
     flash(request, reply, 'You were logged in');
     return reply.redirect('/');
   });
@@ -49,13 +55,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async 
 
   app.post('/register', { schema: { body: RegisterForm } }, async (request, reply) => {
     if (await currentUser(db, request)) return reply.redirect('/');
-    const { username, email, password, password2 } = request.body;
-    const result = await registerUser(db, { username, email, password, password2 });
-    if (!result.ok) {
-      const data = { title: 'Sign Up', user: undefined, error: result.error, form: { username, email } };
+    const { username, email } = request.body;
+    try {
+      await minitwit.register(db, 'web', request.body);
+    } catch (error) {
+      const data = { title: 'Sign Up', user: undefined, error: brokenRule(error), form: { username, email } };
       return renderPage(request, reply, 'register', data);
     }
-    countBusinessEvent('user_registered', 'web');
     flash(request, reply, 'You were successfully registered and can login now');
     return reply.redirect('/login');
   });

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { TimelineMessage } from '../data/messages.js';
-import { takeFlashes, type SessionUser } from './session.js';
+import type { Profile, TimelineMessage } from '../minitwit.js';
+import { takeFlashes } from './session.js';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -79,7 +79,7 @@ export function renderPage(
   request: FastifyRequest,
   reply: FastifyReply,
   view: string,
-  data: { title: string | Html; user: SessionUser | undefined } & Record<string, unknown>,
+  data: { title: string | Html; user: Profile | undefined } & Record<string, unknown>,
 ): FastifyReply {
   const html = eta.render(view, { ...data, flashes: takeFlashes(request, reply), stylesheet: STYLESHEET });
   return reply.type('text/html; charset=utf-8').send(html);
@@ -90,7 +90,7 @@ export function renderErrorPage(
   reply: FastifyReply,
   status: number,
   message: string,
-  user: SessionUser | undefined,
+  user: Profile | undefined,
 ): FastifyReply {
   const title = STATUS_TITLES[status] ?? 'Error';
   const html = eta.render('error', { title, status, message, user, flashes: [], stylesheet: STYLESHEET });

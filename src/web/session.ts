@@ -1,14 +1,10 @@
 // Who is signed in, and the one-shot flash messages. Both live in signed cookies and nowhere else, so any
 // replica can serve any request and a restart signs nobody out. The session cookie holds only the user id;
 // the signature (HMAC-SHA256 with the session secret) is what stops a visitor from choosing another id.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConfigError, type Config } from '../config.js';
-import { findUserById } from '../data/users.js';
 import type { Queryable } from '../db/index.js';
+import { findProfile, type Profile } from '../minitwit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,41 +15,6 @@ declare module 'fastify' {
 
 const SESSION_COOKIE = 'session';
 const FLASH_COOKIE = 'flash';
-
-/** The signed-in user as the pages see them: never the password hash. */
-export interface SessionUser {
-  userId: number;
-  username: string;
-}
-
-/**
- * SESSION_SECRET when set. Embedded mode (one process, no DATABASE_URL) may go without: a random secret is
- * made once and kept in DATA_DIR, so sessions survive restarts. With a server database there may be
- * several replicas, which must share one secret: loadConfig refuses to start without it.
- */
-export function resolveSessionSecret(
-  config: Pick<Config, 'sessionSecret' | 'databaseUrl' | 'dataDir'>,
-): string {
-  if (config.sessionSecret) return config.sessionSecret;
-  if (config.databaseUrl) throw new ConfigError('SESSION_SECRET must be set when DATABASE_URL is set');
-  const file = join(config.dataDir, 'session-secret');
-  const stored = readSecretFile(file);
-  if (stored) return stored;
-  mkdirSync(config.dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
-}
-
-function readSecretFile(file: string): string | undefined {
-  try {
-    const secret = readFileSync(file, 'utf8').trim();
-    return secret.length >= 32 ? secret : undefined;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 /** Secure only over HTTPS (request.protocol honours X-Forwarded-Proto when TRUST_PROXY is on). */
 const cookieOptions = (request: FastifyRequest): CookieSerializeOptions => ({
@@ -80,10 +41,10 @@ export function endSession(request: FastifyRequest, reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
 }
 
-const signedIn = new WeakMap<FastifyRequest, Promise<SessionUser | undefined>>();
+const signedIn = new WeakMap<FastifyRequest, Promise<Profile | undefined>>();
 
 /** The signed-in user (looked up once per request), or undefined; a deleted user counts as signed out. */
-export function currentUser(db: Queryable, request: FastifyRequest): Promise<SessionUser | undefined> {
+export function currentUser(db: Queryable, request: FastifyRequest): Promise<Profile | undefined> {
   let user = signedIn.get(request);
   if (!user) {
     user = lookUpUser(db, request);
@@ -92,13 +53,12 @@ export function currentUser(db: Queryable, request: FastifyRequest): Promise<Ses
   return user;
 }
 
-async function lookUpUser(db: Queryable, request: FastifyRequest): Promise<SessionUser | undefined> {
+async function lookUpUser(db: Queryable, request: FastifyRequest): Promise<Profile | undefined> {
   const id = readSignedCookie(request, SESSION_COOKIE);
   if (!id || !/^\d{1,15}$/.test(id)) return undefined;
-  const user = await findUserById(db, Number(id));
-  if (!user) return undefined;
-  request.userId = user.userId; // for the access log line (src/observability/request-log.ts)
-  return { userId: user.userId, username: user.username };
+  const user = await findProfile(db, Number(id));
+  if (user) request.userId = user.userId; // for the access log line (src/observability/request-log.ts)
+  return user;
 }
 
 // Flashes: a signed JSON list that a redirect carries to the next page, which shows and clears it.

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { follow } from '../../src/data/follows.js';
-import { flagMessages, insertMessage, personalTimeline, publicTimeline, userTimeline } from '../../src/data/messages.js';
+import {
+  flagMessages,
+  insertMessage,
+  personalTimeline,
+  publicTimeline,
+  userTimeline,
+} from '../../src/data/messages.js';
 import { insertUser } from '../../src/data/users.js';
 import type { Database } from '../../src/db/index.js';
 import { openTestDatabase } from '../helpers/database.js';
@@ -20,14 +26,24 @@ beforeAll(async () => {
   for (let i = 0; i < 5; i++) {
     for (const name of ['me', 'friend', 'stranger']) await insertMessage(db, id[name]!, `${name} ${i}`);
   }
-  const [flagged] = await db.query<{ id: number }>("SELECT message_id AS id FROM messages WHERE text = 'friend 4'");
+  const [flagged] = await db.query<{ id: number }>(
+    "SELECT message_id AS id FROM messages WHERE text = 'friend 4'",
+  );
   await flagMessages(db, [flagged!.id]);
 });
 afterAll(() => db.close());
 
 test('the personal timeline merges my messages and those I follow, newest first, without strangers or flagged ones', async () => {
   expect(texts(await personalTimeline(db, id.me!, { limit: 100 }))).toEqual([
-    'me 4', 'friend 3', 'me 3', 'friend 2', 'me 2', 'friend 1', 'me 1', 'friend 0', 'me 0',
+    'me 4',
+    'friend 3',
+    'me 3',
+    'friend 2',
+    'me 2',
+    'friend 1',
+    'me 1',
+    'friend 0',
+    'me 0',
   ]);
 });
 

@@ -1,17 +1,19 @@
-// Boots the real apps on a real (cloned) database, with logs captured so tests can read them.
+// Starts MiniTwit for a test as the server does (src/app.ts: startDatabase, then buildApps), on a fresh
+// clone of the test database, with every log line captured so tests can read them.
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { buildApiApp } from '../../src/api/app.js';
+import { buildApps, startDatabase } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { Database } from '../../src/db/index.js';
+import { openDatabase, type Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { buildWebApp } from '../../src/web/app.js';
-import { openTestDatabase } from './database.js';
-
-export const SIMULATOR_AUTH = 'Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh';
+import { cloneTestDatabase } from './database.js';
 
 export interface TestApp {
+  /** The app of the role started (with role `all`, the web app). */
   app: FastifyInstance;
+  web: FastifyInstance;
+  api: FastifyInstance;
+  /** The database as the apps use it (instrumented). */
   db: Database;
   databaseUrl: string | undefined;
   config: Config;
@@ -20,16 +22,26 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  role?: 'web' | 'api' | 'all';
+  /** Environment variables, over the test defaults. */
+  env?: Record<string, string>;
+  /** Stands between the apps and the database: how a test makes the database fail. */
+  wrapDatabase?: (db: Database) => Database;
+}
+
+/** The configuration a test runs with: the app's own defaults, JSON logs, a fixed session secret. */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     LOG_FORMAT: 'json',
     SESSION_SECRET: 'a-test-secret-that-is-long-enough-0123456789',
+    DB_POOL_SIZE: '5',
     ...env,
   });
 }
 
-async function start(build: typeof buildApiApp, env: Record<string, string>): Promise<TestApp> {
-  const { db, url } = await openTestDatabase();
+export async function startApp(options: StartOptions = {}): Promise<TestApp> {
+  const clone = await cloneTestDatabase();
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -37,22 +49,40 @@ async function start(build: typeof buildApiApp, env: Record<string, string>): Pr
       done();
     },
   });
-  const config = testConfig(env);
+  const config = testConfig({
+    MINITWIT_ROLE: options.role ?? 'all',
+    ...(clone.url ? { DATABASE_URL: clone.url } : {}),
+    ...options.env,
+  });
   const logger = createLogger(config, sink);
-  const app = await build({ config, db, logger });
-  await app.ready();
+  const wrap = options.wrapDatabase ?? ((db: Database) => db);
+  // A server database is opened from the configuration, as in production.
+  const open = async () => wrap(clone.url ? await openDatabase(config) : await clone.open());
+  const db = await startDatabase(config, logger, { open });
+  const apps = await buildApps({ config, db, logger });
+  const byRole = (role: string) => {
+    const found = apps.find((a) => a.role === role)?.app;
+    if (!found) throw new Error(`this test started role ${config.role}, not ${role}`);
+    return found;
+  };
   return {
-    app,
+    app: apps[0]!.app,
+    get web() {
+      return byRole('web');
+    },
+    get api() {
+      return byRole('api');
+    },
     db,
-    databaseUrl: url,
+    databaseUrl: clone.url,
     config,
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     close: async () => {
-      await app.close();
+      await Promise.all(apps.map(({ app }) => app.close()));
       await db.close();
     },
   };
 }
 
-export const startApi = (env: Record<string, string> = {}) => start(buildApiApp, env);
-export const startWeb = (env: Record<string, string> = {}) => start(buildWebApp, env);
+export const startApi = (env: Record<string, string> = {}) => startApp({ role: 'api', env });
+export const startWeb = (env: Record<string, string> = {}) => startApp({ role: 'web', env });

@@ -1,4 +1,4 @@
-// A fresh database for one test file, cloned from the run's migrated template (see global-setup.ts).
+// A fresh database for one test, cloned from the run's migrated template (see global-setup.ts).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -9,15 +9,18 @@ import { openPostgres } from '../../src/db/postgres.js';
 import { serverDatabaseUrl } from './database-url.js';
 
 export interface TestDatabase {
-  db: Database;
-  /** For a server database: its URL, so a test can start a real server process on it. */
-  url?: string;
+  /** A server database's URL (the app is configured with it, as in production); undefined for PGlite. */
+  url: string | undefined;
+  /** Opens it (PGlite: in memory, loaded from the template's dump). */
+  open(): Promise<Database>;
 }
 
-export async function openTestDatabase(): Promise<TestDatabase> {
+/** A new database holding the migrated schema and nothing else. */
+export async function cloneTestDatabase(): Promise<TestDatabase> {
   const source = inject('testDatabase');
   if (source.kind === 'pglite') {
-    return { db: await openPglite({ loadDataDir: new Blob([readFileSync(source.dumpFile)]) }) };
+    const dump = readFileSync(source.dumpFile);
+    return { url: undefined, open: () => openPglite({ loadDataDir: new Blob([dump]) }) };
   }
   const name = `${source.template}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: source.adminUrl });
@@ -28,5 +31,11 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     await admin.end();
   }
   const url = serverDatabaseUrl(source.adminUrl, name);
-  return { db: await openPostgres({ connectionString: url, poolSize: 5 }), url };
+  return { url, open: () => openPostgres({ connectionString: url, poolSize: 5 }) };
+}
+
+/** A cloned database, opened: for tests of the data layer and the ops tools. */
+export async function openTestDatabase(): Promise<{ db: Database; url: string | undefined }> {
+  const clone = await cloneTestDatabase();
+  return { db: await clone.open(), url: clone.url };
 }

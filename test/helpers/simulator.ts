@@ -1,6 +1,9 @@
 // Small factories for simulator API tests: requests exactly as the course's simulator sends them.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { SIMULATOR_AUTH } from './app.js';
+import { SIMULATOR_AUTHORIZATION } from '../../scripts/replay/simulator-requests.js';
+
+/** The Authorization header the course's simulator sends (the app's default credentials). */
+export const SIMULATOR_AUTH = SIMULATOR_AUTHORIZATION;
 
 export const simulatorHeaders = { 'content-type': 'application/json', authorization: SIMULATOR_AUTH };
 

@@ -1,12 +1,8 @@
 // Helpers for web page tests: a browser-like client over inject (a cookie jar, forms, redirects followed
 // like python-requests does in the course's tests), and both apps on one database.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApiApp } from '../../src/api/app.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { buildWebApp } from '../../src/web/app.js';
-import { testConfig } from './app.js';
-import { openTestDatabase } from './database.js';
 import type { Database } from '../../src/db/index.js';
+import { startApp } from './app.js';
 
 export interface Reply extends LightMyRequestResponse {
   /** The Location of every redirect followed on the way, in order. */
@@ -114,19 +110,6 @@ export interface WebAndApi {
 
 /** The web pages and the simulator API on one test database, as one deployment runs them. */
 export async function startWebAndApi(): Promise<WebAndApi> {
-  const { db } = await openTestDatabase();
-  const config = testConfig();
-  const logger = createLogger({ ...config, logLevel: 'silent' });
-  const web = await buildWebApp({ config, db, logger });
-  const api = await buildApiApp({ config, db, logger });
-  await Promise.all([web.ready(), api.ready()]);
-  return {
-    web,
-    api,
-    db,
-    close: async () => {
-      await Promise.all([web.close(), api.close()]);
-      await db.close();
-    },
-  };
+  const t = await startApp({ role: 'all', env: { LOG_LEVEL: 'silent' } });
+  return { web: t.web, api: t.api, db: t.db, close: t.close };
 }

@@ -104,9 +104,7 @@ describe('Grafana', () => {
     for (const { file, spec } of DASHBOARDS) {
       const path = deploy(`grafana/dashboards/${file}`);
       const text = readFileSync(path, 'utf8');
-      expect(text, `${file} is stale: run node dist/scripts/observability/write-dashboards.js`).toBe(
-        await dashboardFileText(spec, path),
-      );
+      expect(text, `${file} is stale: run npm run dashboards`).toBe(await dashboardFileText(spec, path));
     }
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { flagCommand } from '../../scripts/flag.js';
+import { run as flag } from '../../scripts/flag.js';
 import { insertMessage, publicTimeline } from '../../src/data/messages.js';
 import { insertUser } from '../../src/data/users.js';
 import type { Database } from '../../src/db/index.js';
@@ -16,7 +16,13 @@ afterAll(() => db.close());
 
 const run = async (...argv: string[]) => {
   const lines: string[] = [];
-  const code = await flagCommand(db, argv, (line) => lines.push(line));
+  const io = {
+    out: (line: string) => lines.push(line),
+    err: (line: string) => lines.push(line),
+    env: {},
+    db,
+  };
+  const code = await flag(argv, io);
   return { code, lines };
 };
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli } from '../../scripts/replay/cli.js';
+import { run as replay } from '../../scripts/replay.js';
 import type { ReplayReport } from '../../scripts/replay/report.js';
 import { formatScenario } from '../../scripts/replay/scenario-file.js';
 import { generateScenario } from '../../scripts/scenario/generate.js';
@@ -29,7 +29,7 @@ async function replayFile(name: string, text: string, ...extra: string[]) {
   const err: string[] = [];
   // A generous timeout: this checks correctness on a busy test machine, not speed.
   const args = ['--url', url, '--csv', file, '--timeout-ms', '20000', '--json', '--quiet', ...extra];
-  const exitCode = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  const exitCode = await replay(args, { out: (s) => out.push(s), err: (s) => err.push(s), env: {} });
   return { exitCode, report: JSON.parse(out.join('\n')) as ReplayReport, text: err.join('\n') };
 }
 

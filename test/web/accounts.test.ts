@@ -1,7 +1,7 @@
 // The original MiniTwit's register and login/logout stories, plus old Werkzeug hashes and the cookie.
 import { pbkdf2Sync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { needsRehash, verifyPassword } from '../../src/accounts/passwords.js';
+import { needsRehash, verifyPassword } from '../../src/passwords.js';
 import { findUserByName, insertUser } from '../../src/data/users.js';
 import { startWeb, type TestApp } from '../helpers/app.js';
 import { flashes, Visitor } from '../helpers/web.js';

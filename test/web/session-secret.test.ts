@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { resolveSessionSecret } from '../../src/web/session.js';
+import { ConfigError, loadConfig, resolveSessionSecret } from '../../src/config.js';
 
 const DATABASE_URL = 'postgres://minitwit@db/minitwit';
 const dir = mkdtempSync(join(tmpdir(), 'minitwit-secret-'));

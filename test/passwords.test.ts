@@ -1,6 +1,6 @@
 import { pbkdf2Sync, scryptSync } from 'node:crypto';
 import { expect, test } from 'vitest';
-import { hashPassword, needsRehash, verifyPassword } from '../../src/accounts/passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from '../src/passwords.js';
 
 test('when a password is hashed, then it is argon2id with a fresh salt, verifies, and nothing else does', async () => {
   const [a, b] = [await hashPassword('s3cret “pw”'), await hashPassword('s3cret “pw”')];

@@ -1,0 +1,62 @@
+// The composition root: how a MiniTwit process is put together. The server (src/server.ts), every test
+// helper and every ops script start the database and build the apps through these two functions, so
+// what the tests exercise is the production wiring.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApiApp } from './api/app.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/index.js';
+import { migrate } from './db/migrate.js';
+import type { Services } from './http/server-options.js';
+import { instrumentDatabase } from './observability/database-metrics.js';
+import type { Source } from './observability/metrics.js';
+import { hashPassword } from './passwords.js';
+import { buildWebApp } from './web/app.js';
+
+export interface StartOptions {
+  /** Opens the database; by default the one the configuration names (tests hand in a cloned template). */
+  open?: () => Promise<Database>;
+}
+
+/** The configured database, timed for metrics, migrated and warmed up: ready to serve. */
+export async function startDatabase(
+  config: Config,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<Database> {
+  const db = instrumentDatabase(await (options.open ?? (() => openDatabase(config)))());
+  try {
+    const applied = await migrate(db);
+    logger.info({ database: db.kind, applied }, 'database ready');
+    await warmUp(db, config);
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/**
+ * The first requests must not pay for a cold start (the simulator times out at 0.3 s): argon2's native
+ * module, its thread pool and memory, and the pool's first connections are made before we listen.
+ */
+async function warmUp(db: Database, config: Config): Promise<void> {
+  const connections = Array.from({ length: Math.min(config.dbPoolSize, 4) }, () => db.query('SELECT 1'));
+  await Promise.all([hashPassword('warm-up'), ...connections]);
+}
+
+export interface RoleApp {
+  role: Source;
+  port: number;
+  app: FastifyInstance;
+}
+
+/** The apps this process serves (MINITWIT_ROLE), built on one started database; none of them listens yet. */
+export async function buildApps(services: Services): Promise<RoleApp[]> {
+  const { role, webPort, apiPort } = services.config;
+  const apps: RoleApp[] = [];
+  if (role !== 'api') apps.push({ role: 'web', port: webPort, app: await buildWebApp(services) });
+  if (role !== 'web') apps.push({ role: 'api', port: apiPort, app: await buildApiApp(services) });
+  await Promise.all(apps.map(({ app }) => app.ready()));
+  return apps;
+}

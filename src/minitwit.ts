@@ -1,0 +1,205 @@
+// What MiniTwit does: its actions and their rules, read top to bottom as the original minitwit.py.
+// The web pages and the simulator API are two doors onto these functions: they parse a request, call one
+// of them and shape the reply. Each action that changes something counts its own business event, once
+// the change is stored. The SQL is in src/data, one module per table group.
+import type { Queryable } from './db/index.js';
+import {
+  follow as addFollow,
+  isFollowing,
+  listFollowedNames,
+  unfollow as removeFollow,
+} from './data/follows.js';
+import {
+  flagMessages,
+  insertMessage,
+  listMessagesForModeration,
+  personalTimeline as readPersonalTimeline,
+  publicTimeline as readPublicTimeline,
+  userTimeline as readUserTimeline,
+  type ModerationRow,
+  type PageRequest,
+  type TimelineMessage,
+} from './data/messages.js';
+import {
+  findUserById,
+  findUserByName,
+  findUserIdByName,
+  insertUser,
+  updatePasswordHash,
+} from './data/users.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { countBusinessEvent, type Source } from './observability/metrics.js';
+
+export type { PageRequest, TimelineMessage, ModerationRow };
+
+// ---- The rules a request can break -------------------------------------------------------------------
+
+/** A user named in a request does not exist (a 404 at either door). */
+export class UnknownUserError extends Error {
+  override name = 'UnknownUserError';
+  constructor(readonly username: string) {
+    super(`Unknown user: ${username}`);
+  }
+}
+
+/** A request broke one of MiniTwit's rules; the message, in the original's words, says which (a 400). */
+export class RuleError extends Error {
+  override name = 'RuleError';
+}
+
+/** Who acts: the web knows the signed-in user's id, the simulator API names the user in the path. */
+export type UserRef = { userId: number } | { username: string };
+
+/** A user as the pages show them: never the password hash. */
+export interface Profile {
+  userId: number;
+  username: string;
+}
+
+async function userIdOf(db: Queryable, user: UserRef): Promise<number> {
+  if ('userId' in user) return user.userId;
+  const userId = await findUserIdByName(db, user.username);
+  if (userId === undefined) throw new UnknownUserError(user.username);
+  return userId;
+}
+
+async function profileOf(db: Queryable, username: string): Promise<Profile> {
+  const user = await findUserByName(db, username);
+  if (!user) throw new UnknownUserError(username);
+  return { userId: user.userId, username: user.username };
+}
+
+/** The user with that id, or undefined (a signed-in user whose account is gone counts as signed out). */
+export async function findProfile(db: Queryable, userId: number): Promise<Profile | undefined> {
+  const user = await findUserById(db, userId);
+  return user && { userId: user.userId, username: user.username };
+}
+
+// ---- Accounts -----------------------------------------------------------------------------------------
+
+export interface Registration {
+  username: string | undefined;
+  email: string | undefined;
+  password: string | undefined;
+  /** The web form's repeated password; the API has none. */
+  password2?: string | undefined;
+}
+
+/** The original's checks, in the original's order, with its words. */
+function registrationError(input: Registration): string | undefined {
+  if (!input.username) return 'You have to enter a username';
+  if (!input.email?.includes('@')) return 'You have to enter a valid email address';
+  if (!input.password) return 'You have to enter a password';
+  if (input.password2 !== undefined && input.password !== input.password2)
+    return 'The two passwords do not match';
+  return undefined;
+}
+
+/** Registers a user; returns the new id. */
+export async function register(db: Queryable, source: Source, input: Registration): Promise<number> {
+  const error = registrationError(input);
+  if (error) throw new RuleError(error);
+  const { username, email, password } = input as { [K in keyof Registration]-?: string };
+  const taken = new RuleError('The username is already taken');
+  // Checked before hashing, so a duplicate costs one index lookup rather than a KDF run.
+  if ((await findUserIdByName(db, username)) !== undefined) throw taken;
+  const userId = await insertUser(db, { username, email, pwHash: await hashPassword(password) });
+  if (userId === undefined) throw taken; // registered by someone else meanwhile
+  countBusinessEvent('user_registered', source);
+  return userId;
+}
+
+/** Checks credentials; an old (Werkzeug or weaker) hash is replaced by a current one on success. */
+export async function signIn(db: Queryable, username: string, password: string): Promise<Profile> {
+  const user = await findUserByName(db, username);
+  if (!user) throw new RuleError('Invalid username');
+  if (!(await verifyPassword(password, user.pwHash))) throw new RuleError('Invalid password');
+  if (needsRehash(user.pwHash)) await updatePasswordHash(db, user.userId, await hashPassword(password));
+  return { userId: user.userId, username: user.username };
+}
+
+// ---- Messages ------------------------------------------------------------------------------------------
+
+/** Stores a message as posted now by `author`. A message needs text. */
+export async function postMessage(
+  db: Queryable,
+  source: Source,
+  author: UserRef,
+  text: string,
+): Promise<void> {
+  const authorId = await userIdOf(db, author);
+  if (text.length === 0) throw new RuleError('A message needs text');
+  await insertMessage(db, authorId, text);
+  countBusinessEvent('message_posted', source);
+}
+
+// ---- Following -----------------------------------------------------------------------------------------
+
+/** `who` follows the user named `whom`; following twice changes nothing. Returns whom's profile. */
+export async function follow(db: Queryable, source: Source, who: UserRef, whom: string): Promise<Profile> {
+  const whoId = await userIdOf(db, who);
+  const target = await profileOf(db, whom);
+  if (await addFollow(db, whoId, target.userId)) countBusinessEvent('followed', source);
+  return target;
+}
+
+/** `who` stops following `whom`; unfollowing someone not followed changes nothing. Returns whom's profile. */
+export async function unfollow(db: Queryable, source: Source, who: UserRef, whom: string): Promise<Profile> {
+  const whoId = await userIdOf(db, who);
+  const target = await profileOf(db, whom);
+  if (await removeFollow(db, whoId, target.userId)) countBusinessEvent('unfollowed', source);
+  return target;
+}
+
+/** The names of the users `who` follows, in the order they were followed, at most `limit`. */
+export async function followedNames(db: Queryable, who: UserRef, limit: number): Promise<string[]> {
+  return listFollowedNames(db, await userIdOf(db, who), limit);
+}
+
+// ---- The three timelines -------------------------------------------------------------------------------
+// Unflagged messages, newest first, a page at a time (keyset pages: see PageRequest).
+
+/** Everyone's messages. */
+export function publicTimeline(db: Queryable, page: PageRequest): Promise<TimelineMessage[]> {
+  return readPublicTimeline(db, page);
+}
+
+/** One user's messages, with who they are and whether `viewer` follows them. */
+export async function userTimeline(
+  db: Queryable,
+  username: string,
+  page: PageRequest,
+  viewer?: Profile,
+): Promise<{ profile: Profile; followed: boolean; messages: TimelineMessage[] }> {
+  const profile = await profileOf(db, username);
+  const [followed, messages] = await Promise.all([
+    viewer ? isFollowing(db, viewer.userId, profile.userId) : false,
+    readUserTimeline(db, profile.userId, page),
+  ]);
+  return { profile, followed, messages };
+}
+
+/** A user's own messages and those of everyone they follow. */
+export function personalTimeline(
+  db: Queryable,
+  user: Profile,
+  page: PageRequest,
+): Promise<TimelineMessage[]> {
+  return readPersonalTimeline(db, user.userId, page);
+}
+
+// ---- Moderation (the original's flag_tool) -------------------------------------------------------------
+
+/** Hides messages from every timeline and API list; returns the ids that exist. */
+export function flag(db: Queryable, messageIds: number[]): Promise<number[]> {
+  return flagMessages(db, messageIds);
+}
+
+/** Every message, flagged or not, in id order after `afterId`: the moderator's list, a page at a time. */
+export function messagesForModeration(
+  db: Queryable,
+  afterId: number,
+  limit: number,
+): Promise<ModerationRow[]> {
+  return listMessagesForModeration(db, afterId, limit);
+}
