@@ -30,9 +30,13 @@ export class UsageError extends Error {
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-type Parsed<O extends Options, P extends boolean> = ReturnType<
-  typeof parseArgs<{ options: O; allowPositionals: P; strict: true }>
->;
+type ParseConfig<O extends Options, P extends boolean> = {
+  args: string[];
+  options: O;
+  allowPositionals: P;
+  strict: true;
+};
+type Parsed<O extends Options, P extends boolean> = ReturnType<typeof parseArgs<ParseConfig<O, P>>>;
 
 export interface CommandSpec<O extends Options, P extends boolean> {
   /** As the user types it after `npm run`: shown in messages. */
@@ -56,7 +60,12 @@ export function defineCommand<O extends Options, P extends boolean = false>(
       }
       const options = { ...spec.options, help: { type: 'boolean', short: 'h' } } as O;
       const allowPositionals = (spec.allowPositionals ?? false) as P;
-      const args = parseArgs({ args: argv, options, allowPositionals, strict: true }) as Parsed<O, P>;
+      const args: Parsed<O, P> = parseArgs<ParseConfig<O, P>>({
+        args: argv,
+        options,
+        allowPositionals,
+        strict: true,
+      });
       return await body(args, io);
     } catch (error) {
       if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -24,7 +24,7 @@ export async function startDatabase(
   logger: Logger,
   options: StartOptions = {},
 ): Promise<Database> {
-  const db = instrumentDatabase(await (options.open ?? (() => openDatabase(config)))());
+  const db = instrumentDatabase(await (options.open ?? (() => openDatabase(config, logger)))());
   try {
     const applied = await migrate(db);
     logger.info({ database: db.kind, applied }, 'database ready');

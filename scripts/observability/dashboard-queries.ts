@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
-export const DASHBOARD_DIR = join(REPO_ROOT, 'deploy/grafana/dashboards');
+const DASHBOARD_DIR = join(REPO_ROOT, 'deploy/grafana/dashboards');
 
 export interface PanelQuery {
   dashboard: string;

@@ -2,17 +2,17 @@
 // unit, PromQL), and the JSON Grafana wants (ids, grid positions, datasource refs) is derived here.
 // Every panel uses a datasource by uid, the uids provisioned in deploy/grafana/provisioning/datasources.
 
-export const PROMETHEUS = { type: 'prometheus', uid: 'prometheus' } as const;
-export const ELASTICSEARCH = { type: 'elasticsearch', uid: 'elasticsearch' } as const;
+const PROMETHEUS = { type: 'prometheus', uid: 'prometheus' } as const;
+const ELASTICSEARCH = { type: 'elasticsearch', uid: 'elasticsearch' } as const;
 
-export interface Query {
+interface Query {
   expr: string;
   legend?: string;
   /** One value now (stat, table) rather than a range of values over time. */
   instant?: boolean;
 }
 
-export interface PanelSpec {
+interface PanelSpec {
   title: string;
   description: string;
   type?: 'timeseries' | 'stat' | 'table' | 'logs';

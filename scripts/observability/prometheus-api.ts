@@ -30,7 +30,7 @@ async function call<T>(
 
 /** An instant query now: parses, evaluates, counts its series. */
 export async function instantQuery(base: string, expr: string): Promise<QueryOutcome> {
-  const reply = await call<{ resultType: string; result: unknown[] | unknown }>(base, '/api/v1/query', {
+  const reply = await call<{ resultType: string; result: unknown }>(base, '/api/v1/query', {
     query: expr,
   });
   if (reply.status !== 'success')
@@ -56,7 +56,7 @@ export async function sampleLines(base: string, expr: string): Promise<string[]>
 }
 
 export async function labelValues(base: string, label: string, match: string): Promise<string[]> {
-  const url = `${base}/api/v1/label/${label}/values?${new URLSearchParams({ 'match[]': match })}`;
+  const url = `${base}/api/v1/label/${label}/values?${new URLSearchParams({ 'match[]': match }).toString()}`;
   const reply = (await (await fetch(url)).json()) as ApiReply<string[]>;
   return reply.status === 'success' ? reply.data : [];
 }

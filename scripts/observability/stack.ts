@@ -17,7 +17,7 @@ export interface Stack {
   exporters: Set<'node' | 'postgres'>;
 }
 
-export async function startApp(
+async function startApp(
   tmp: string,
   db: CheckDatabase,
 ): Promise<Pick<Stack, 'apiUrl' | 'webUrl' | 'appLog'>> {

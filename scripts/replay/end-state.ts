@@ -3,14 +3,14 @@ import { getJson, type HttpClient } from './http.js';
 import type { ExpectedState } from './expected-state.js';
 import { runWithDependencies } from './scheduler.js';
 
-export const END_STATE_ASSUMPTION =
+const END_STATE_ASSUMPTION =
   "assumes the database held none of the scenario's users before the replay " +
   '(replaying twice, or onto a used database, makes this check fail)';
 
 /** The API's largest `no`; a user with more messages than this is compared on this many. */
-export const LIST_MAX = 10000;
+const LIST_MAX = 10000;
 
-export interface UserMismatch {
+interface UserMismatch {
   user: string;
   problem: string;
 }

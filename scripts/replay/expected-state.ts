@@ -3,7 +3,7 @@
 // following twice is one follow; unfollowing someone not followed changes nothing.
 import type { ScenarioAction } from './scenario-file.js';
 
-export interface ExpectedUserState {
+interface ExpectedUserState {
   messages: number;
   follows: Set<string>;
 }

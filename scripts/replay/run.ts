@@ -29,7 +29,7 @@ export interface ReplayOptions {
   progressIntervalMs?: number;
 }
 
-export const LATEST_HOW =
+const LATEST_HOW =
   'the last line is sent only after every other action completed, so it is the last one the server records';
 
 async function checkLatest(client: HttpClient, expected: number, timeoutMs: number): Promise<LatestCheck> {

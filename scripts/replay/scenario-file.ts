@@ -18,7 +18,6 @@ export type ScenarioAction =
   | (ActionBase & { kind: 'follow' | 'unfollow'; other: string });
 
 export type ActionKind = ScenarioAction['kind'];
-export const ACTION_KINDS: readonly ActionKind[] = ['register', 'tweet', 'follow', 'unfollow'];
 
 export class ScenarioFormatError extends Error {
   override name = 'ScenarioFormatError';
@@ -36,7 +35,7 @@ function integerField(value: string | undefined, name: string, lineNumber: numbe
 }
 
 /** Parses one line (without its newline). `lineNumber` (1-based) only serves error messages. */
-export function parseScenarioLine(line: string, lineNumber: number): ScenarioAction {
+function parseScenarioLine(line: string, lineNumber: number): ScenarioAction {
   const fields = line.split('\t');
   const [rawId, rawDelay, rawTimestamp, kind, user, ...rest] = fields;
   const base: ActionBase = {
@@ -94,7 +93,7 @@ function actionFields(action: ScenarioAction): string[] {
 }
 
 /** Formats one action as a line, without its newline. Fields must hold no tab or newline. */
-export function formatScenarioLine(action: ScenarioAction): string {
+function formatScenarioLine(action: ScenarioAction): string {
   const fields = [
     String(action.id),
     String(action.delay),

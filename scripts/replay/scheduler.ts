@@ -123,7 +123,7 @@ export function runWithDependencies(
           },
           (error: unknown) => {
             failed = true;
-            reject(error);
+            reject(error instanceof Error ? error : new Error(String(error)));
           },
         );
       }

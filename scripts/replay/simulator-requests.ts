@@ -3,7 +3,7 @@ import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
 import type { HttpOutcome, HttpRequest } from './http.js';
 import type { ActionKind, ScenarioAction } from './scenario-file.js';
 
-export const USERNAME_TAKEN = 'The username is already taken';
+const USERNAME_TAKEN = 'The username is already taken';
 
 export const basicAuthorization = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;

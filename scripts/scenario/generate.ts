@@ -13,14 +13,14 @@ export interface GenerateOptions {
   seed?: string | number;
 }
 
-export const ACTION_WEIGHTS = { tweet: 44, follow: 38, unfollow: 17 };
+const ACTION_WEIGHTS = { tweet: 44, follow: 38, unfollow: 17 };
 /** Share of unfollows aimed at someone not followed, which the API must accept and ignore. */
-export const UNFOLLOW_NOT_FOLLOWED_SHARE = 0.25;
+const UNFOLLOW_NOT_FOLLOWED_SHARE = 0.25;
 const REGISTER_SPAN = 0.36;
 /** The real file starts on 2020-02-21. */
 const FIRST_TIMESTAMP = 1582246860738;
 
-export const defaultUserCount = (actions: number) => Math.max(2, Math.round(actions * 0.008));
+const defaultUserCount = (actions: number) => Math.max(2, Math.round(actions * 0.008));
 
 /** Where the registers go: line 0, then mostly early, as the real file's sign-ups. */
 function registerPositions(random: SeededRandom, actions: number, users: number): Set<number> {

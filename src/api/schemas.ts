@@ -41,7 +41,7 @@ export const RegisterBody = Type.Object({
   pwd: Type.Optional(Text(LIMITS.password, 'The password')),
 });
 
-export const Message = Type.Object({
+const Message = Type.Object({
   content: Type.String(),
   pub_date: Type.Integer({ description: 'Unix time in seconds' }),
   user: Type.String(),

@@ -18,7 +18,7 @@ declare module 'fastify' {
   }
 }
 
-export const NOT_AUTHORIZED = 'You are not authorized to use this resource!';
+const NOT_AUTHORIZED = 'You are not authorized to use this resource!';
 const INTEGER = /^-?\d{1,15}$/;
 
 export interface SimulatorGuardOptions {

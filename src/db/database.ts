@@ -3,9 +3,9 @@
 
 export interface Queryable {
   /** One parameterised statement; returns its rows. */
-  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  query: <Row>(sql: string, params?: readonly unknown[]) => Promise<Row[]>;
   /** Several statements without parameters (migrations). */
-  exec(sql: string): Promise<void>;
+  exec: (sql: string) => Promise<void>;
 }
 
 export interface PoolStats {
@@ -17,9 +17,9 @@ export interface PoolStats {
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
-  poolStats(): PoolStats;
-  close(): Promise<void>;
+  transaction: <T>(work: (tx: Queryable) => Promise<T>) => Promise<T>;
+  poolStats: () => PoolStats;
+  close: () => Promise<void>;
 }
 
 /** int8 columns (counts, ids) come back as JS numbers on both drivers: ours stay far below 2^53. */

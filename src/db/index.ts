@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from './database.js';
 import { openPglite } from './pglite.js';
@@ -8,8 +9,14 @@ export type { Database, Queryable, PoolStats } from './database.js';
 /** The database the configuration names: a server when DATABASE_URL is set, else PGlite in DATA_DIR. */
 export function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolSize'>,
+  logger: Pick<Logger, 'warn'>,
 ): Promise<Database> {
   return config.databaseUrl
-    ? openPostgres({ connectionString: config.databaseUrl, poolSize: config.dbPoolSize })
+    ? openPostgres({
+        connectionString: config.databaseUrl,
+        poolSize: config.dbPoolSize,
+        onIdleError: (error) =>
+          logger.warn({ err: error }, 'an idle database connection failed; it is replaced'),
+      })
     : openPglite({ dataDir: `${config.dataDir}/pglite` });
 }

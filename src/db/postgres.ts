@@ -4,27 +4,26 @@ import { parseInt8, type Database, type Queryable } from './database.js';
 export interface PostgresOptions {
   connectionString: string;
   poolSize: number;
+  /** Told when an idle connection fails (the server restarted, a network cut); the pool replaces it. */
+  onIdleError?: (error: Error) => void;
 }
 
-const typeParsers = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8
-      ? parseInt8
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+// int8 as a JS number (see parseInt8); every other type as pg parses it by default.
+const types = new pg.TypeOverrides();
+types.setTypeParser(pg.types.builtins.INT8, parseInt8);
 
 /** A PostgreSQL server through a connection pool. */
 export async function openPostgres(options: PostgresOptions): Promise<Database & { pool: pg.Pool }> {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize,
-    types: typeParsers,
+    types,
     connectionTimeoutMillis: 5000,
     // Connections stay open between bursts: opening one costs more than a whole simulator request.
     idleTimeoutMillis: 300_000,
   });
   // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
-  pool.on('error', () => {});
+  pool.on('error', (error) => options.onIdleError?.(error));
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
     query: async <Row>(sql: string, params: readonly unknown[] = []) =>
       (await q.query(sql, params as unknown[])).rows as Row[],

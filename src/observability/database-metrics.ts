@@ -108,7 +108,7 @@ const VERBS = new Set([
 ]);
 
 /** The statement's verb, from a fixed set: SQL text itself would be an unbounded label. */
-export function sqlOperation(sql: string): string {
+function sqlOperation(sql: string): string {
   const verb = /^\s*(?:--[^\n]*\n\s*)*([a-z]+)/i.exec(sql)?.[1]?.toLowerCase() ?? '';
   return VERBS.has(verb) ? verb : 'other';
 }

@@ -4,7 +4,7 @@ import { ecsFormat } from '@elastic/ecs-pino-format';
 import type { Config } from '../config.js';
 
 /** Everything that may carry a secret; pino replaces these before a line is written. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',

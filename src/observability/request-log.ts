@@ -8,7 +8,7 @@ import { isOperational, type RequestOutcome } from './request-metrics.js';
 const SECRET_PARAMS = /^(pwd|password2?|csrf_token|token|session|secret)$/i;
 
 /** The query string with secret-looking parameters' values replaced, or undefined when there is none. */
-export function loggableQuery(url: string): string | undefined {
+function loggableQuery(url: string): string | undefined {
   const at = url.indexOf('?');
   if (at < 0 || at === url.length - 1) return undefined;
   const params = new URLSearchParams(url.slice(at + 1));
@@ -20,7 +20,7 @@ export function loggableQuery(url: string): string | undefined {
  * The signed-in user's id, when the web role has set one on the request. Read loosely on purpose: the web
  * role owns its session shape; `request.userId` and `request.user.userId`/`.id` are the spellings we accept.
  */
-export function userIdOf(request: FastifyRequest): string | undefined {
+function userIdOf(request: FastifyRequest): string | undefined {
   const loose = request as unknown as { userId?: unknown; user?: { userId?: unknown; id?: unknown } | null };
   const id = loose.userId ?? loose.user?.userId ?? loose.user?.id;
   return typeof id === 'number' || (typeof id === 'string' && id !== '') ? String(id) : undefined;

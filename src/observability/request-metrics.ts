@@ -10,15 +10,15 @@ import {
 } from './metrics.js';
 
 /** The label for requests no route matched: raw paths would be an unbounded label (scanners, typos). */
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 
 /** nginx's code for "the client closed the connection before the reply": the simulator does at 0.3 s. */
-export const CLIENT_CLOSED_REQUEST = 499;
+const CLIENT_CLOSED_REQUEST = 499;
 
 /** Probes and scrapes: counted in neither request metrics nor (below warn) the log, or they drown real traffic. */
-export const OPERATIONAL_ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
+const OPERATIONAL_ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 
-export type ErrorKind =
+type ErrorKind =
   | 'bad_request'
   | 'unauthorized'
   | 'not_found'
@@ -31,7 +31,7 @@ export type ErrorKind =
   | 'aborted';
 
 /** The kind of a failed status: what an operator would do differs (a client bug, an attack, our bug, an outage). */
-export function statusErrorKind(status: number): ErrorKind | undefined {
+function statusErrorKind(status: number): ErrorKind | undefined {
   if (status < 400) return undefined;
   if (status === 400) return 'bad_request';
   if (status === 401 || status === 403) return 'unauthorized';
@@ -62,7 +62,7 @@ interface RequestState {
 const states = new WeakMap<FastifyRequest, RequestState>();
 const errors = new WeakMap<FastifyRequest, Error>();
 
-export const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? UNMATCHED_ROUTE;
+const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? UNMATCHED_ROUTE;
 export const isOperational = (request: FastifyRequest): boolean => OPERATIONAL_ROUTES.has(routeOf(request));
 
 /**

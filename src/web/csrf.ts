@@ -20,7 +20,7 @@ declare module 'fastify' {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Why the request must be refused, or undefined when it may go on. */
-export function crossSiteReason(request: FastifyRequest): string | undefined {
+function crossSiteReason(request: FastifyRequest): string | undefined {
   const safe = SAFE_METHODS.has(request.method) && !request.routeOptions.config.changesState;
   if (safe) return undefined;
   const site = request.headers['sec-fetch-site'];

@@ -22,9 +22,12 @@ export class Html {
 }
 
 /** MarkupSafe's escaping, entity for entity: the course's tests look for `&#34;foo&#34;`. */
-export function escapeHtml(value: unknown): string {
+function escapeHtml(value: unknown): string {
   if (value instanceof Html) return value.html;
-  return String(value ?? '').replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
+  // Templates print strings and numbers; anything else is a template's bug, shown as text, not markup.
+  const text =
+    typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
 }
 
 const eta = new Eta({
@@ -47,13 +50,13 @@ const STYLESHEET = `/static/style.css?v=${styleVersion}`;
 /** A path segment for a username: spaces, slashes, apostrophes and the rest percent-encoded. */
 export const userPath = (username: string) => `/${encodeURIComponent(username)}`;
 
-export function gravatarUrl(email: string, size = 48): string {
+function gravatarUrl(email: string, size = 48): string {
   const hash = createHash('md5').update(email.trim().toLowerCase()).digest('hex');
   return `https://www.gravatar.com/avatar/${hash}?d=identicon&s=${size}`;
 }
 
 /** `YYYY-MM-DD @ HH:MM` in UTC, as the original's datetimeformat filter. */
-export const formatDate = (date: Date) => date.toISOString().slice(0, 16).replace('T', ' @ ');
+const formatDate = (date: Date) => date.toISOString().slice(0, 16).replace('T', ' @ ');
 
 /** "<username>'s Timeline" with only the name escaped, as the original's template writes it. */
 export const profileTitle = (username: string) => new Html(`${escapeHtml(username)}'s Timeline`);

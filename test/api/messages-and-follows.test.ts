@@ -127,7 +127,7 @@ describe('follows', () => {
   test('when the body names neither follow nor unfollow, then 400', async () => {
     const reply = await sim(t.app, 'POST', path('/fllws', 'Roger Histand'), { something: 'else' });
     expect(reply.statusCode).toBe(400);
-    expect(reply.json().error_msg).toMatch(/follow/);
+    expect(reply.json<{ error_msg: string }>().error_msg).toMatch(/follow/);
   });
 });
 

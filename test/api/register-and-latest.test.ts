@@ -95,7 +95,7 @@ describe('GET /latest', () => {
     for (const bad of ['abc', '1.5', '', '99999999999999999999']) {
       const reply = await sim(t.app, 'GET', `/msgs?latest=${bad}`);
       expect(reply.statusCode, bad).toBe(400);
-      expect(reply.json().error_msg).toMatch(/latest/);
+      expect(reply.json<{ error_msg: string }>().error_msg).toMatch(/latest/);
     }
     expect(await latest()).toBe(10);
   });

@@ -57,7 +57,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const logger = createLogger(config, sink);
   const wrap = options.wrapDatabase ?? ((db: Database) => db);
   // A server database is opened from the configuration, as in production.
-  const open = async () => wrap(clone.url ? await openDatabase(config) : await clone.open());
+  const open = async () => wrap(clone.url ? await openDatabase(config, logger) : await clone.open());
   const db = await startDatabase(config, logger, { open });
   const apps = await buildApps({ config, db, logger });
   const byRole = (role: string) => {

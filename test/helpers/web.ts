@@ -111,5 +111,5 @@ export interface WebAndApi {
 /** The web pages and the simulator API on one test database, as one deployment runs them. */
 export async function startWebAndApi(): Promise<WebAndApi> {
   const t = await startApp({ role: 'all', env: { LOG_LEVEL: 'silent' } });
-  return { web: t.web, api: t.api, db: t.db, close: t.close };
+  return { web: t.web, api: t.api, db: t.db, close: () => t.close() };
 }
