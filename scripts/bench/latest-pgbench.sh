@@ -4,6 +4,8 @@
 # append to a log table (our design: src/data/simulator.ts). Compare the three in one run: absolute
 # figures depend on the machine, the ratios are the point.
 # Usage: scripts/bench/latest-pgbench.sh [DATABASE_URL] [clients] [seconds]
+# --help prints this header.
+if [[ ${1:-} == --help || ${1:-} == -h ]]; then sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0; fi
 set -euo pipefail
 url=${1:-postgres://postgres@127.0.0.1:5432/postgres}
 clients=${2:-16}

@@ -2,6 +2,8 @@
 # Replays a scenario against a fresh app on each database (PGlite, PostgreSQL server) at each concurrency,
 # one after another, and prints each run's summary. Usage:
 #   scripts/bench/replay-matrix.sh SCENARIO.csv [POSTGRES_ADMIN_URL] [CONCURRENCIES...]
+# --help prints this header.
+if [[ ${1:-} == --help || ${1:-} == -h ]]; then sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0; fi
 set -euo pipefail
 csv=$1
 admin=${2:-postgres://postgres@127.0.0.1:5432}

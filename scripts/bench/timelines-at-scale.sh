@@ -3,6 +3,8 @@
 # follows nobody and posted once long ago, then times the three timelines' first page as the app runs them
 # (the SQL of src/data/messages.ts, through the app's own functions). Usage:
 #   scripts/bench/timelines-at-scale.sh DATABASE_URL_OF_AN_EMPTY_DATABASE [MESSAGES] [USERS]
+# --help prints this header.
+if [[ ${1:-} == --help || ${1:-} == -h ]]; then sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0; fi
 set -euo pipefail
 url=$1
 messages=${2:-3000000}
