@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# Shared by .ci/run and the step scripts in .ci/steps/ (which CircleCI runs too): where things are, and
+# how a step gets what it needs on a Debian machine (root, Debian's packages, a PostgreSQL server).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+SHARED=${SHARED_DIR:-../shared}
+PGHOST_URL=${CI_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
+export SHARED PGHOST_URL
+
+# Installs the Debian packages that are missing.
+ensure_packages() {
+  local missing=() package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2> /dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+}
+
+# The PostgreSQL server at $PGHOST_URL answers: started here if it is this machine's own cluster.
+ensure_postgres() {
+  local host port
+  host=$(node -p 'new URL(process.argv[1]).hostname' "$PGHOST_URL")
+  port=$(node -p 'new URL(process.argv[1]).port || 5432' "$PGHOST_URL")
+  command -v pg_isready > /dev/null || ensure_packages postgresql-client
+  if ! pg_isready -h "$host" -p "$port" -q && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  fi
+  for _ in $(seq 30); do pg_isready -h "$host" -p "$port" -q && return 0; sleep 1; done
+  echo "no PostgreSQL server answers at $PGHOST_URL" >&2
+  return 1
+}
+
+# A database of the step's own on the server: `create_database NAME` sets CI_DATABASE_URL; the step
+# drops it with `drop_database` (in its EXIT trap).
+create_database() {
+  CI_DATABASE="ci_$(date +%s)_$$_$1"
+  export CI_DATABASE_URL="$PGHOST_URL/$CI_DATABASE"
+  psql "$PGHOST_URL/postgres" -qc "CREATE DATABASE $CI_DATABASE"
+}
+drop_database() {
+  [ -n "${CI_DATABASE:-}" ] || return 0
+  psql "$PGHOST_URL/postgres" -qc "DROP DATABASE IF EXISTS $CI_DATABASE WITH (FORCE)" || true
+}
