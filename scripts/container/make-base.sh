@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Usage: scripts/container/make-base.sh [--force]
+#
+# Makes a stand-in for the Dockerfile's base image (ARG NODE_IMAGE, the official
+# node:<version>-bookworm-slim) from what this machine has, for machines with no registry to pull it
+# from: Debian bookworm by debootstrap (Debian's packages), plus this machine's own Node.js, npm and
+# Node's headers laid out where the official image has them (/usr/local), its CA bundle with an npmrc
+# naming it, and a `node` user with uid/gid 1000. It is tagged with the base image's exact name in
+# buildah's storage, so `buildah bud --pull=never` builds the real Dockerfile on it.
+#
+# The debootstrap result is cached in $MINITWIT_CI_CACHE (default /var/cache/minitwit-ci) and refreshed
+# after $MINITWIT_ROOTFS_MAX_AGE_DAYS days (default 7); the stand-in is rebuilt only when its inputs
+# change (Node's binary, npm, headers, CA bundle, this script) or with --force. Runs as root.
+#
+# What differs from the real image: the Node.js version is this machine's (the tag names the real one),
+# the CA bundle and npmrc are added (the real image has neither; npm uses Node's own CAs there), no yarn.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
+
+FORCE=false
+for arg in "$@"; do
+  case "$arg" in
+    -h | --help) usage_from_header "$0"; exit 0 ;;
+    --force) FORCE=true ;;
+    *) die "unknown argument: $arg (see --help)" ;;
+  esac
+done
+
+if [ "$(container_engine)" = docker ]; then
+  log "a Docker engine is here: it pulls the real base image, no stand-in needed"
+  exit 0
+fi
+
+SUITE=bookworm
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+ROOTFS_TAR="$CACHE_DIR/debootstrap/$SUITE-minbase.tar"
+MAX_AGE_DAYS=${MINITWIT_ROOTFS_MAX_AGE_DAYS:-7}
+BASE=$(dockerfile_base_image)
+
+NODE_BIN=$(readlink -f "$(command -v node)")
+NPM_DIR=$(readlink -f "$(dirname "$(readlink -f "$(command -v npm)")")/..")
+COREPACK_DIR="$(dirname "$NPM_DIR")/corepack"
+NODE_HEADERS="$(npm config get nodedir 2> /dev/null || echo /usr)/include/node"
+[ -f "$NODE_HEADERS/node.h" ] || NODE_HEADERS=/usr/include/node
+[ -f "$NODE_HEADERS/node.h" ] || die "Node's headers not found (node-gyp needs them): install them or set nodedir"
+CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+[ -f "$CA_BUNDLE" ] || die "no CA bundle at $CA_BUNDLE"
+
+prepare_buildah
+ensure_packages debootstrap
+
+# Debian bookworm, minimal, trimmed as Debian's -slim images are (no docs, man pages or locales).
+make_rootfs() {
+  local dir
+  dir=$(mktemp -d "$CACHE_DIR/rootfs.XXXXXX")
+  log "debootstrap $SUITE (minbase) from $MIRROR"
+  debootstrap --variant=minbase "$SUITE" "$dir" "$MIRROR" > "$CACHE_DIR/debootstrap.log" 2>&1 \
+    || { tail -20 "$CACHE_DIR/debootstrap.log" >&2; rm -rf "$dir"; die "debootstrap failed"; }
+  cat > "$dir/etc/dpkg/dpkg.cfg.d/docker-slim" <<'CFG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+CFG
+  find "$dir/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  rm -rf "$dir"/usr/share/{man,groff,info,lintian,linda,locale}/* "$dir"/var/lib/apt/lists/* \
+    "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb "$dir"/var/log/*.log
+  rm -f "$dir/etc/apt/sources.list"
+  cat > "$dir/etc/apt/sources.list.d/debian.sources" <<SOURCES
+Types: deb
+URIs: $MIRROR
+Suites: $SUITE $SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${MIRROR%/debian}/debian-security
+Suites: $SUITE-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+  mkdir -p "$(dirname "$ROOTFS_TAR")"
+  tar -C "$dir" --numeric-owner -cf "$ROOTFS_TAR.tmp" .
+  mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"
+  rm -rf "$dir"
+}
+
+if [ ! -f "$ROOTFS_TAR" ] || [ -n "$(find "$ROOTFS_TAR" -mtime +"$MAX_AGE_DAYS")" ]; then
+  make_rootfs
+else
+  log "debootstrap: using the cached $ROOTFS_TAR"
+fi
+
+inputs_hash() {
+  {
+    sha256sum "$NODE_BIN" "$ROOTFS_TAR" "$CA_BUNDLE" "$0" "$REPO_ROOT/scripts/container/lib.sh"
+    "$NODE_BIN" "$NPM_DIR/bin/npm-cli.js" --version
+    find "$NODE_HEADERS" -type f -printf '%P %s\n' | sort
+  } | sha256sum | cut -c1-16
+}
+INPUTS=$(inputs_hash)
+if ! $FORCE && [ "$(bah inspect --type image --format '{{index .Docker.Config.Labels "org.minitwit.stand-in.inputs"}}' "$BASE" 2> /dev/null)" = "$INPUTS" ]; then
+  log "stand-in $BASE is up to date"
+  exit 0
+fi
+
+log "making the stand-in $BASE (Node.js $("$NODE_BIN" --version) from this machine)"
+ctr=$(bah from --pull=never scratch)
+trap 'bah rm "$ctr" > /dev/null 2>&1 || true' EXIT
+root=$(bah mount "$ctr")
+tar -C "$root" --numeric-owner -xf "$ROOTFS_TAR"
+
+# Node.js where the official image has it: /usr/local/{bin,lib/node_modules,include/node}.
+install -D -m 0755 "$NODE_BIN" "$root/usr/local/bin/node"
+mkdir -p "$root/usr/local/lib/node_modules" "$root/usr/local/include" "$root/usr/local/etc"
+cp -a "$NPM_DIR" "$root/usr/local/lib/node_modules/npm"
+[ -d "$COREPACK_DIR" ] && cp -a "$COREPACK_DIR" "$root/usr/local/lib/node_modules/corepack"
+cp -a "$NODE_HEADERS" "$root/usr/local/include/node"
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+[ -d "$COREPACK_DIR" ] && ln -s ../lib/node_modules/corepack/dist/corepack.js "$root/usr/local/bin/corepack"
+ln -s node "$root/usr/local/bin/nodejs"
+
+# This machine reaches the npm registry only through its own CA bundle; npm's global config names it,
+# and names the headers for node-gyp (the Dockerfile also sets npm_config_nodedir=/usr/local).
+install -D -m 0644 "$CA_BUNDLE" "$root/etc/ssl/certs/ca-certificates.crt"
+printf 'cafile=/etc/ssl/certs/ca-certificates.crt\nnodedir=/usr/local\n' > "$root/usr/local/etc/npmrc"
+
+# The official image's user, and an entrypoint that behaves like its docker-entrypoint.sh: a first
+# argument that is an option or not a command is given to node.
+chroot "$root" groupadd --gid 1000 node
+chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+cat > "$root/usr/local/bin/docker-entrypoint.sh" <<'ENTRY'
+#!/bin/sh
+set -e
+if [ "${1#-}" != "$1" ] || ! command -v -- "$1" > /dev/null 2>&1; then
+  set -- node "$@"
+fi
+exec "$@"
+ENTRY
+chmod 0755 "$root/usr/local/bin/docker-entrypoint.sh"
+chroot "$root" node --version > /dev/null || die "the stand-in's node does not run"
+
+bah umount "$ctr" > /dev/null
+bah config \
+  --env "NODE_VERSION=$("$NODE_BIN" -p 'process.versions.node')" \
+  --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  --entrypoint '["docker-entrypoint.sh"]' --cmd node \
+  --label "org.minitwit.stand-in.for=$BASE" --label "org.minitwit.stand-in.inputs=$INPUTS" \
+  "$ctr"
+bah commit --quiet --format docker --rm "$ctr" "$BASE" > /dev/null
+trap - EXIT
+bah rmi --prune > /dev/null 2>&1 || true
+log "stand-in ready: $BASE ($(bah images --format '{{.Size}}' "$BASE"))"
