@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# Shared by scripts/deploy/*.sh: they run where the docker CLI is (a laptop, CircleCI) and talk to the
+# swarm's manager over SSH (DOCKER_HOST=ssh://user@host), so the stack's files are read from this clone.
+set -euo pipefail
+# shellcheck disable=SC2034 # used by the scripts that source this file
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STACK=${MINITWIT_STACK:-minitwit}
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+usage_from_header() { sed -n '2,/^[^#]/{/^#/!q;s/^# \{0,1\}//;p}' "$1"; }
+
+# --host HOST sets DOCKER_HOST for every docker command (ssh://user@host, or a host name: root@ then).
+use_host() {
+  case "$1" in
+    ssh://* | tcp://* | unix://*) export DOCKER_HOST=$1 ;;
+    *@*) export DOCKER_HOST="ssh://$1" ;;
+    *) export DOCKER_HOST="ssh://root@$1" ;;
+  esac
+}
+
+# The image a service runs now (without its digest), e.g. registry/minitwit:1.2.3.
+current_image() {
+  docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "${STACK}_$1" 2> /dev/null \
+    | sed 's/@sha256:.*//'
+}
+
+# Waits for a service's rolling update to end; fails unless it completed (a rollback is a failure).
+wait_for_update() {
+  local service="${STACK}_$1" state="" deadline=$(($(date +%s) + ${2:-900}))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    state=$(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$service")
+    case "$state" in
+      "" | completed) log "$service: update completed"; return 0 ;;
+      rollback_completed | rollback_paused | paused)
+        log "$service: update ended as $state: $(docker service inspect --format '{{.UpdateStatus.Message}}' "$service")"
+        return 1 ;;
+    esac
+    sleep 5
+  done
+  log "$service: update still '$state' after ${2:-900} s"
+  return 1
+}
