@@ -1,0 +1,22 @@
+output "public_ip" {
+  description = "The reserved IP: web pages on :5000, the simulator API on :5001, Grafana :3000, Kibana :5601."
+  value       = digitalocean_reserved_ip.public.ip_address
+}
+
+output "manager_ip" {
+  description = "The manager's own public address (SSH, docker over SSH)."
+  value       = digitalocean_droplet.manager.ipv4_address
+}
+
+output "worker_ips" {
+  value = digitalocean_droplet.worker[*].ipv4_address
+}
+
+output "database_ip" {
+  value = digitalocean_droplet.database.ipv4_address
+}
+
+output "docker_host" {
+  description = "For the docker CLI and scripts/deploy/*.sh: export DOCKER_HOST=<this>."
+  value       = "ssh://root@${digitalocean_droplet.manager.ipv4_address}"
+}
