@@ -7,7 +7,10 @@
 #   1. role all on the embedded database (DATA_DIR=/data): ports 25000/25001;
 #   2. roles web and api as two containers on one throwaway database (made and dropped here) on the
 #      PostgreSQL server --pg (default $CI_POSTGRES_URL or postgres://postgres@127.0.0.1:5432; with
-#      docker and no --pg, a throwaway postgres container on 127.0.0.1:25432): ports 25010/25011.
+#      docker and no --pg, a throwaway postgres container on 127.0.0.1:25432): ports 25010/25011, as a
+#      swarm runs them: DATABASE_URL, SESSION_SECRET and a non-default SIMULATOR_PASSWORD as files
+#      under /run/secrets (*_FILE), SHUTDOWN_DRAIN_MS=2000 (after SIGTERM, /readyz must say 503 while
+#      the process still serves).
 # Each time: /healthz and /readyz on every port, a web page (/public), the image's HEALTHCHECK, a replay
 # of a generated scenario (N actions, default 300) with its /latest and end-state checks, that the
 # process runs as a non-root user, that SIGTERM makes it exit 0; then prints the image's size.
@@ -36,6 +39,8 @@ WORK=$(mktemp -d /tmp/minitwit-smoke.XXXXXX)
 chmod 755 "$WORK"
 DB_NAME="minitwit_smoke_$(date +%s)_$$"
 CONTAINERS=()
+# When set, mounted read-only at /run/secrets in the containers started next.
+SECRETS_DIR=""
 OWN_POSTGRES=""
 
 # --- the engine: start a container, find its process, run its healthcheck, stop it -----------------
@@ -47,6 +52,7 @@ if [ "$ENGINE" = docker ]; then
     local name="minitwit-smoke-$1-$$" args=()
     shift
     for env in "$@"; do args+=(--env "$env"); done
+    [ -z "$SECRETS_DIR" ] || args+=(--volume "$SECRETS_DIR:/run/secrets:ro")
     docker run --detach --name "$name" --network host "${args[@]}" "$IMAGE" > /dev/null
     CONTAINERS+=("$name")
     HANDLE=$name
@@ -65,11 +71,9 @@ if [ "$ENGINE" = docker ]; then
     done
     return 1
   }
-  # docker stop sends the image's STOPSIGNAL (SIGTERM) to PID 1; sets EXIT_STATUS.
-  engine_stop() {
-    docker stop --time 30 "$1" > /dev/null
-    EXIT_STATUS=$(docker inspect --format '{{.State.ExitCode}}' "$1")
-  }
+  # As `docker stop` does: the image's STOPSIGNAL (SIGTERM) to PID 1, then wait; sets EXIT_STATUS.
+  engine_signal() { docker kill --signal TERM "$1" > /dev/null; }
+  engine_wait() { EXIT_STATUS=$(docker wait "$1"); }
   engine_cleanup() { for c in "${CONTAINERS[@]}" $OWN_POSTGRES; do docker rm -f -v "$c" > /dev/null 2>&1 || true; done; }
   # The image's own node and tools: the host may have neither Node.js nor a build.
   tool() { docker run --rm --network host --user "$(id -u):$(id -g)" -v "$WORK:$WORK" --entrypoint node "$IMAGE" "$@"; }
@@ -99,6 +103,7 @@ else
     local name=$1 ctr args=()
     shift
     for env in "$@"; do args+=(--env "$env"); done
+    [ -z "$SECRETS_DIR" ] || args+=(--volume "$SECRETS_DIR:/run/secrets:ro")
     ctr=$(bah from --pull=never --name "minitwit-smoke-$name-$$" "$IMAGE")
     CONTAINERS+=("$ctr")
     bah run --network host "${args[@]}" "$ctr" -- "${COMMAND[@]}" > "$WORK/$ctr.log" 2>&1 &
@@ -127,9 +132,9 @@ else
     bah run --network host "${args[@]}" "$1" -- "${HEALTHCHECK[@]}"
   }
   # No PID namespace here, so the app is not PID 1: SIGTERM goes to it as `docker stop` would send it.
-  engine_stop() {
+  engine_signal() { kill -TERM "$(engine_pid "$1")"; }
+  engine_wait() {
     EXIT_STATUS=0
-    kill -TERM "$(engine_pid "$1")"
     wait "${RUNNERS[$1]}" || EXIT_STATUS=$?
   }
   engine_cleanup() {
@@ -194,17 +199,32 @@ check_running() {
   log "  HEALTHCHECK (${HEALTHCHECK[*]}): healthy"
 }
 
+# stop_and_expect_0 HANDLE [PORT]: SIGTERM, then exit status 0. With PORT (a process started with a
+# drain period), /readyz on it must answer 503 after the signal, while the process still serves.
 stop_and_expect_0() {
-  local handle=$1 started
+  local handle=$1 port=${2:-} started code=""
   started=$(date +%s%N)
-  engine_stop "$handle"
+  engine_signal "$handle"
+  if [ -n "$port" ]; then
+    for _ in $(seq 20); do
+      code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/readyz" || true)
+      [ "$code" = 503 ] && break
+      sleep 0.1
+    done
+    [ "$code" = 503 ] || die "$handle: /readyz answered ${code:-nothing} while draining, expected 503"
+    log "$handle: draining after SIGTERM: /readyz 503 after $((($(date +%s%N) - started) / 1000000)) ms"
+  fi
+  engine_wait "$handle"
   [ "$EXIT_STATUS" = 0 ] || { engine_log "$handle" | tail -20 >&2; die "$handle exited $EXIT_STATUS after SIGTERM"; }
   log "$handle: SIGTERM -> exit 0 in $((($(date +%s%N) - started) / 1000000)) ms"
   engine_log "$handle" | grep -q 'shutdown complete' || die "$handle: no 'shutdown complete' in its log"
 }
 
+# replay URL [replay options]
 replay() {
-  tool dist/scripts/replay.js --url "$1" --csv "$WORK/scenario.csv" --concurrency 4 --timeout-ms 2000 --quiet
+  local url=$1
+  shift
+  tool dist/scripts/replay.js --url "$url" --csv "$WORK/scenario.csv" --concurrency 4 --timeout-ms 2000 --quiet "$@"
 }
 
 expect_public_timeline() {
@@ -225,20 +245,32 @@ stop_and_expect_0 "$all"
 
 log "2. roles web and api, two containers, one database on the PostgreSQL server ($DB_NAME)"
 psql_admin "CREATE DATABASE $DB_NAME" > /dev/null
-DB_ENV=("DATABASE_URL=$PG_URL/$DB_NAME" "SESSION_SECRET=$(openssl rand -hex 32)")
-engine_start api MINITWIT_ROLE=api API_PORT=25011 "${DB_ENV[@]}"
+SECRETS_DIR="$WORK/secrets"
+mkdir -p "$SECRETS_DIR"
+printf '%s\n' "$PG_URL/$DB_NAME" > "$SECRETS_DIR/database_url"
+openssl rand -hex 32 > "$SECRETS_DIR/session_secret"
+SIMULATOR_PASSWORD=$(openssl rand -hex 12)
+printf '%s' "$SIMULATOR_PASSWORD" > "$SECRETS_DIR/simulator_password"
+chmod 755 "$SECRETS_DIR" && chmod 444 "$SECRETS_DIR"/*
+SECRET_ENV=(DATABASE_URL_FILE=/run/secrets/database_url SESSION_SECRET_FILE=/run/secrets/session_secret
+  SIMULATOR_PASSWORD_FILE=/run/secrets/simulator_password SHUTDOWN_DRAIN_MS=2000)
+engine_start api MINITWIT_ROLE=api API_PORT=25011 "${SECRET_ENV[@]}"
 api=$HANDLE
-engine_start web MINITWIT_ROLE=web PORT=25010 "${DB_ENV[@]}"
+engine_start web MINITWIT_ROLE=web PORT=25010 "${SECRET_ENV[@]}"
 web=$HANDLE
+SECRETS_DIR=""
 check_running "$api" 25011
 check_running "$web" 25010
-replay http://127.0.0.1:25011
+code=$(curl -s -o /dev/null -w '%{http_code}' -u simulator:super_safe! "http://127.0.0.1:25011/msgs?no=1")
+[ "$code" = 403 ] || die "the API took the default simulator password (HTTP $code): SIMULATOR_PASSWORD_FILE ignored?"
+log "  the default simulator password is refused (403): the secret file's is in force"
+replay http://127.0.0.1:25011 --password "$SIMULATOR_PASSWORD"
 expect_public_timeline http://127.0.0.1:25010
 # The web role shows what the api role wrote: one database.
 user=$(awk -F'\t' '$4 == "register" { print $5; exit }' "$WORK/scenario.csv")
 check_status 200 "http://127.0.0.1:25010/$(jsnode -p 'encodeURIComponent(process.argv[1])' "$user")"
-stop_and_expect_0 "$web"
-stop_and_expect_0 "$api"
+stop_and_expect_0 "$web" 25010
+stop_and_expect_0 "$api" 25011
 
 if [ "$ENGINE" = docker ]; then
   size="$(docker image inspect --format '{{.Size}}' "$IMAGE") bytes"
