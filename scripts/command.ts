@@ -3,7 +3,7 @@
 //   0: done   1: done, but something failed (the command says what)   2: nothing done (usage, configuration)
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { startDatabase } from '../src/app.js';
+import { startDatabase, type StartOptions } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/index.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -104,14 +104,18 @@ export function positiveInteger(value: string | undefined, name: string, fallbac
 
 /**
  * Runs `task` on the configured database, started as the app starts it (migrated, instrumented), then
- * closes it. Ops tools serve no pages, so they need no SESSION_SECRET: the configuration is read as the
- * API role's. Logs only warnings, to stderr, so that stdout holds only the command's output.
+ * closes it (`options.open` opens it another way, e.g. keeping the raw handle). Ops tools serve no pages,
+ * so they need no SESSION_SECRET: the configuration is read as the API role's. Logs only warnings, to stderr, so that stdout holds only the command's output.
  */
-export async function withDatabase<T>(io: Io, task: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  io: Io,
+  task: (db: Database) => Promise<T>,
+  options: StartOptions = {},
+): Promise<T> {
   if (io.db) return task(io.db);
   const config = loadConfig({ ...io.env, MINITWIT_ROLE: 'api' });
   const logger = createLogger({ ...config, logLevel: 'warn' }, process.stderr);
-  const db = await startDatabase(config, logger);
+  const db = await startDatabase(config, logger, options);
   try {
     return await task(db);
   } finally {

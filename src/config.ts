@@ -67,6 +67,40 @@ const ConfigSchema = Type.Object({
     },
     { default: {} },
   ),
+  /** Backups (npm run backup and restore; the app itself only reads the record of the last one). */
+  backup: Type.Object(
+    {
+      dir: from({ env: 'BACKUP_DIR' }, Type.String({ minLength: 1, default: './backups' })),
+      /** Rotation: the newest backup of each of the last N days, and of each of the last M weeks. */
+      keepDaily: from({ env: 'BACKUP_KEEP_DAILY' }, Type.Integer({ minimum: 1, default: 7 })),
+      keepWeekly: from({ env: 'BACKUP_KEEP_WEEKLY' }, Type.Integer({ minimum: 0, default: 4 })),
+      /** A cron expression (UTC): with it, `npm run backup -- --scheduled` backs up at those times. */
+      schedule: from({ env: 'BACKUP_SCHEDULE' }, Type.String({ minLength: 1, default: '0 3 * * *' })),
+      /** The pg_dump binary for a server: its major version must be at least the server's. */
+      pgDump: from({ env: 'PG_DUMP' }, Type.String({ minLength: 1, default: 'pg_dump' })),
+      /** An S3-compatible store (DigitalOcean Spaces) to upload each backup to; off when no bucket is set. */
+      s3: Type.Object(
+        {
+          bucket: from({ env: 'BACKUP_S3_BUCKET' }, Type.Optional(Type.String({ minLength: 1 }))),
+          endpoint: from(
+            { env: 'BACKUP_S3_ENDPOINT' },
+            Type.Optional(Type.String({ pattern: '^https?://' })),
+          ),
+          region: from({ env: 'BACKUP_S3_REGION' }, Type.String({ minLength: 1, default: 'us-east-1' })),
+          prefix: from({ env: 'BACKUP_S3_PREFIX' }, Type.String({ default: 'minitwit/' })),
+          accessKeyId: from({ env: 'BACKUP_S3_ACCESS_KEY_ID' }, Type.Optional(Type.String({ minLength: 1 }))),
+          secretAccessKey: from(
+            { env: 'BACKUP_S3_SECRET_ACCESS_KEY', secret: true },
+            Type.Optional(Type.String({ minLength: 1 })),
+          ),
+          /** Path-style URLs (endpoint/bucket/key), for stores that do not serve bucket subdomains. */
+          forcePathStyle: from({ env: 'BACKUP_S3_FORCE_PATH_STYLE' }, Type.Boolean({ default: false })),
+        },
+        { default: {} },
+      ),
+    },
+    { default: {} },
+  ),
   /** After SIGTERM: how long to keep serving (not ready, closing connections) before closing the listener. */
   shutdownDrainMs: Milliseconds('SHUTDOWN_DRAIN_MS', 0),
   /** After SIGTERM: how long to wait in all before giving up on in-flight requests. */

@@ -2,6 +2,7 @@
 // connection pool is, and whether the database answers at all, the last two read when Prometheus scrapes.
 import { performance } from 'node:perf_hooks';
 import { Gauge, Histogram } from 'prom-client';
+import { lastBackup } from '../data/backups.js';
 import type { Database, PoolStats, Queryable } from '../db/index.js';
 import { isDatabaseUnavailable } from '../http/errors.js';
 import { registry } from './metrics.js';
@@ -94,6 +95,52 @@ new Gauge({
     this.set(results.every(Boolean) ? 1 : 0);
   },
 });
+
+// The last successful backup, read from the database's `backups` table at scrape time (written by
+// `npm run backup`): every replica reports it, it survives restarts, and it needs no extra exporter or shared
+// volume, unlike a textfile collector on the one host where the backup ran. Unset when the read fails, so
+// a database outage shows as such rather than as a backup that is 0 bytes old.
+type LastBackup = Awaited<ReturnType<typeof lastBackup>> | 'unknown';
+let lastBackupRead: { at: number; result: Promise<LastBackup> } | undefined;
+/** One read per scrape for both gauges (each gauge's collect asks). */
+function readLastBackup(): Promise<LastBackup> {
+  const now = performance.now();
+  if (!lastBackupRead || now - lastBackupRead.at > 1000) {
+    const db = watched.keys().next().value;
+    const result = db
+      ? lastBackup(db).catch((): LastBackup => 'unknown')
+      : Promise.resolve<LastBackup>('unknown');
+    lastBackupRead = { at: now, result };
+  }
+  return lastBackupRead.result;
+}
+
+const backupGauge = (
+  name: string,
+  help: string,
+  read: (last: { finishedAt: Date; sizeBytes: number }) => number,
+) =>
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      const last = await readLastBackup();
+      if (last === 'unknown') this.reset();
+      else this.set(last ? read(last) : 0);
+    },
+  });
+
+backupGauge(
+  'minitwit_backup_last_success_timestamp_seconds',
+  'When the newest successful backup (npm run backup) finished, in seconds since the epoch; 0 when none ever did',
+  (last) => last.finishedAt.getTime() / 1000,
+);
+backupGauge(
+  'minitwit_backup_last_size_bytes',
+  'Size of the newest successful backup file (compressed), in bytes; 0 when none ever did',
+  (last) => last.sizeBytes,
+);
 
 const VERBS = new Set([
   'select',
