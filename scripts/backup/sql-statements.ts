@@ -19,91 +19,116 @@ class Lexer {
   private dollarTag = '';
   private atLineStart = true;
 
-  /** Reads `text` (whole tokens only, see `safeEnd`), returning the statements it completed. */
-  feed(text: string): string[] {
+  /**
+   * Reads `text`, returning the statements it completed and how much of `text` it read: a token that may
+   * go on in the next chunk (a dollar tag, a "--" or "/*" pair, a backslash escape, a meta-command line) is
+   * left for then, unless this is the `last` chunk.
+   */
+  feed(text: string, last: boolean): { statements: string[]; read: number } {
     const done: string[] = [];
     let i = 0;
+    // Reads up to (not including) `end`, or waits for the next chunk when `end` is not in this one but may
+    // be in the next (`keep` characters of a terminator could already be here).
+    const upTo = (end: number, keep: number): boolean => {
+      if (end === -1) {
+        const stop = last ? text.length : Math.max(i, text.length - keep);
+        this.statement += text.slice(i, stop);
+        i = stop;
+        return false;
+      }
+      this.statement += text.slice(i, end);
+      i = end;
+      return true;
+    };
     while (i < text.length) {
+      const state = this.state;
+      if (state === 'string' || state === 'identifier') {
+        const quote = state === 'string' ? "'" : '"';
+        if (!upTo(text.indexOf(quote, i), 0)) break;
+        this.statement += quote; // a doubled '' leaves and re-enters the string: the same text
+        this.state = 'code';
+        i++;
+        continue;
+      }
+      if (state === 'escapeString') {
+        const end = text.slice(i).search(/['\\]/);
+        if (!upTo(end === -1 ? -1 : i + end, 0)) break;
+        if (text[i] === '\\') {
+          if (i + 1 >= text.length && !last) break;
+          this.statement += text.slice(i, i + 2);
+          i += 2;
+          continue;
+        }
+        this.statement += "'";
+        this.state = 'code';
+        i++;
+        continue;
+      }
+      if (state === 'dollar') {
+        if (!upTo(text.indexOf(this.dollarTag, i), this.dollarTag.length - 1)) break;
+        this.statement += this.dollarTag;
+        i += this.dollarTag.length;
+        this.state = 'code';
+        continue;
+      }
+      if (state === 'lineComment' || state === 'blockComment') {
+        const line = state === 'lineComment';
+        const end = text.indexOf(line ? '\n' : '*/', i);
+        if (end === -1) {
+          i = last ? text.length : Math.max(i, text.length - 1);
+          break;
+        }
+        i = end + (line ? 0 : 2);
+        this.state = 'code';
+        continue;
+      }
+      // Code: one character at a time (statements' own text is short; data sits in strings).
       const c = text[i]!;
+      if ('-/\\$'.includes(c) && !last && i + (c === '$' ? 66 : 2) > text.length) break;
       const next = text[i + 1];
-      if (this.state === 'code') {
-        if (this.atLineStart && c === '\\' && this.statement.trim() === '') {
-          const end = text.indexOf('\n', i);
-          if (/^\\(copy|\.)/i.test(text.slice(i, i + 5))) throw new SqlScriptError(COPY_REFUSED);
-          i = end === -1 ? text.length : end + 1;
-          continue;
-        }
-        if (c === ';') {
-          const statement = this.statement.trim();
-          this.statement = '';
-          this.atLineStart = false;
-          i++;
-          if (!statement) continue;
-          if (/^COPY\b[\s\S]*\bFROM\s+stdin\b/i.test(statement)) throw new SqlScriptError(COPY_REFUSED);
-          done.push(statement);
-          continue;
-        }
-        if ((c === '-' && next === '-') || (c === '/' && next === '*')) {
-          this.state = c === '-' ? 'lineComment' : 'blockComment';
-          i += 2;
-          continue;
-        }
-        if (c === "'") {
-          const before = this.statement.at(-1) ?? '';
-          const word = /\w/.test(this.statement.at(-2) ?? '');
-          this.state = (before === 'E' || before === 'e') && !word ? 'escapeString' : 'string';
-        } else if (c === '"') {
-          this.state = 'identifier';
-        } else if (c === '$' && !/\w/.test(this.statement.at(-1) ?? '')) {
-          const tag = /^\$(?:[A-Za-z_]\w*)?\$/.exec(text.slice(i, i + 66))?.[0];
-          if (tag) {
-            this.state = 'dollar';
-            this.dollarTag = tag;
-            this.statement += tag;
-            i += tag.length;
-            continue;
-          }
-        }
-      } else if (this.state === 'string') {
-        if (c === "'") this.state = 'code'; // a doubled '' leaves and re-enters the string: same text
-      } else if (this.state === 'escapeString') {
-        if (c === '\\') {
-          this.statement += c + (next ?? '');
-          i += 2;
-          continue;
-        }
-        if (c === "'") this.state = 'code';
-      } else if (this.state === 'identifier') {
-        if (c === '"') this.state = 'code';
-      } else if (this.state === 'dollar') {
-        if (c === '$' && text.startsWith(this.dollarTag, i)) {
-          this.statement += this.dollarTag;
-          i += this.dollarTag.length;
-          this.state = 'code';
-          continue;
-        }
-      } else if (this.state === 'lineComment') {
-        if (c === '\n') {
-          this.state = 'code';
-          this.statement += '\n';
-          this.atLineStart = true;
-        }
-        i++;
+      if (this.atLineStart && c === '\\' && this.statement.trim() === '') {
+        const end = text.indexOf('\n', i);
+        if (end === -1 && !last) break;
+        if (/^\\(copy|\.)/i.test(text.slice(i, i + 5))) throw new SqlScriptError(COPY_REFUSED);
+        i = end === -1 ? text.length : end + 1;
         continue;
-      } else {
-        if (c === '*' && next === '/') {
-          this.state = 'code';
-          i += 2;
+      }
+      if (c === ';') {
+        const statement = this.statement.trim();
+        this.statement = '';
+        this.atLineStart = false;
+        i++;
+        if (!statement) continue;
+        if (/^COPY\b[\s\S]*\bFROM\s+stdin\b/i.test(statement)) throw new SqlScriptError(COPY_REFUSED);
+        done.push(statement);
+        continue;
+      }
+      if ((c === '-' && next === '-') || (c === '/' && next === '*')) {
+        this.state = c === '-' ? 'lineComment' : 'blockComment';
+        i += 2;
+        continue;
+      }
+      if (c === "'") {
+        const before = this.statement.at(-1) ?? '';
+        const word = /\w/.test(this.statement.at(-2) ?? '');
+        this.state = (before === 'E' || before === 'e') && !word ? 'escapeString' : 'string';
+      } else if (c === '"') {
+        this.state = 'identifier';
+      } else if (c === '$' && !/\w/.test(this.statement.at(-1) ?? '')) {
+        const tag = /^\$(?:[A-Za-z_]\w*)?\$/.exec(text.slice(i, i + 66))?.[0];
+        if (tag) {
+          this.state = 'dollar';
+          this.dollarTag = tag;
+          this.statement += tag;
+          i += tag.length;
           continue;
         }
-        i++;
-        continue;
       }
       this.statement += c;
       this.atLineStart = c === '\n';
       i++;
     }
-    return done;
+    return { statements: done, read: i };
   }
 
   finish(): void {
@@ -112,20 +137,6 @@ class Lexer {
     if (this.statement.trim())
       throw new SqlScriptError(`The script's last statement has no semicolon ${CUT_SHORT}`);
   }
-}
-
-/**
- * How much of `text` the lexer may read now: a token that may continue in the next chunk (a dollar tag, a
- * "--", "/*" or "*\/" pair, a backslash escape, a meta-command line) is kept for it.
- */
-function safeEnd(text: string): number {
-  let end = text.length;
-  const lineStart = text.lastIndexOf('\n') + 1;
-  if (text[lineStart] === '\\') end = lineStart;
-  const dollar = text.lastIndexOf('$', end - 1);
-  if (dollar >= 0 && dollar >= end - 66) end = dollar;
-  while (end > 0 && '-/*\\'.includes(text[end - 1]!)) end--;
-  return end;
 }
 
 /** Yields each statement of the script read from `chunks`, without its final semicolon or its comments. */
@@ -139,10 +150,10 @@ export async function* sqlStatements(chunks: AsyncIterable<string>): AsyncGenera
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark before the script
       first = false;
     }
-    const end = safeEnd(text);
-    carry = text.slice(end);
-    yield* lexer.feed(text.slice(0, end));
+    const { statements, read } = lexer.feed(text, false);
+    carry = text.slice(read);
+    yield* statements;
   }
-  yield* lexer.feed(carry);
+  yield* lexer.feed(carry, true).statements;
   lexer.finish();
 }
