@@ -4,7 +4,7 @@
 // simulator's bursts of registrations share two cores under its 0.3 s timeout. scrypt of equal strength
 // took ~100 ms. Also verifies the original MiniTwit's
 // Werkzeug hashes so that users imported from it can sign in (and are then rehashed).
-import { pbkdf2, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { promisify } from 'node:util';
 import argon2 from 'argon2';
 
@@ -24,6 +24,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
     if (stored.startsWith('$argon2')) return await argon2.verify(stored, password);
     if (stored.startsWith('pbkdf2:') || stored.startsWith('scrypt:'))
       return await verifyWerkzeug(password, stored);
+    if (LEGACY_WERKZEUG.test(stored)) return verifyLegacyWerkzeug(password, stored);
   } catch {
     // A malformed stored hash matches no password.
   }
@@ -33,6 +34,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** True when a hash should be replaced by a current one at the next successful sign-in. */
 export function needsRehash(stored: string): boolean {
   return !stored.startsWith('$argon2id$') || argon2.needsRehash(stored, ARGON2_OPTIONS);
+}
+
+/** Werkzeug before 0.15 also wrote `sha1$salt$hex` (and md5, sha256, ...): HMAC(salt, password), or the plain digest without a salt. */
+const LEGACY_WERKZEUG = /^(md5|sha1|sha224|sha256|sha384|sha512)\$([^$]*)\$([0-9a-f]+)$/;
+
+function verifyLegacyWerkzeug(password: string, stored: string): boolean {
+  const [, digest = '', salt = '', hex = ''] = LEGACY_WERKZEUG.exec(stored) ?? [];
+  const actual = salt
+    ? createHmac(digest, Buffer.from(salt)).update(password).digest()
+    : createHash(digest).update(password).digest();
+  const expected = Buffer.from(hex, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 /**

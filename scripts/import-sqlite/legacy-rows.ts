@@ -1,0 +1,184 @@
+// Reads an original MiniTwit SQLite database (tables `user`, `follower`, `message`; see the course's schema)
+// and sorts every row into what our schema can hold and what it cannot, with the reason. SQLite's loose
+// typing shows here: `string` columns have numeric affinity (a username "007" may come back as the number 7,
+// so text is read with CAST), any column may be null, and nothing is unique but the ids.
+import Sqlite from 'better-sqlite3';
+import { LIMITS } from '../../src/http/input-rules.js';
+
+export interface LegacyUser {
+  userId: number;
+  username: string;
+  email: string;
+  pwHash: string;
+}
+
+export interface LegacyMessage {
+  messageId: number;
+  authorId: number;
+  text: string;
+  /** Seconds since the epoch. */
+  pubDate: number;
+  flagged: boolean;
+}
+
+export interface LegacyFollow {
+  whoId: number;
+  whomId: number;
+}
+
+/** Rows left out, by reason (as the report prints them). */
+export type Skipped = Map<string, number>;
+
+export interface LegacyData {
+  users: LegacyUser[];
+  messages: LegacyMessage[];
+  follows: LegacyFollow[];
+  skipped: Skipped;
+  /** Rows kept with a value changed so our schema can hold them, by what was changed. */
+  adjusted: Skipped;
+}
+
+export class LegacyFileError extends Error {
+  override name = 'LegacyFileError';
+}
+
+/** Length as PostgreSQL counts it (code points), not UTF-16 units. */
+const characters = (text: string) => [...text].length;
+
+const count = (tally: Skipped, reason: string) => tally.set(reason, (tally.get(reason) ?? 0) + 1);
+
+/** Opens `file` read-only and checks it is an original MiniTwit database. */
+export function openLegacy(file: string): Sqlite.Database {
+  let db: Sqlite.Database;
+  try {
+    db = new Sqlite(file, { readonly: true, fileMustExist: true });
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .pluck()
+      .all() as string[];
+    const missing = ['user', 'follower', 'message'].filter((t) => !tables.includes(t));
+    if (missing.length) {
+      db.close();
+      throw new LegacyFileError(
+        `${file} is not an original MiniTwit database: no table ${missing.join(', ')}`,
+      );
+    }
+    return db;
+  } catch (error) {
+    if (error instanceof LegacyFileError) throw error;
+    const code = (error as { code?: string }).code;
+    throw new LegacyFileError(
+      code === 'SQLITE_CANTOPEN'
+        ? `Cannot open ${file}: no such file, or not readable`
+        : `${file}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** How many rows each table holds (for the progress bar). */
+export function legacyCounts(db: Sqlite.Database): { users: number; messages: number; follows: number } {
+  const n = (table: string) => db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number;
+  return { users: n('user'), messages: n('message'), follows: n('follower') };
+}
+
+/** A numeric id, or undefined for null, text or a fraction. */
+function id(value: unknown): number | undefined {
+  const n = typeof value === 'bigint' ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Reads every row, in id order, sorting out what cannot be imported. `progress` is called per row. */
+export function readLegacy(db: Sqlite.Database, progress: () => void = () => {}): LegacyData {
+  const skipped: Skipped = new Map();
+  const adjusted: Skipped = new Map();
+  const users: LegacyUser[] = [];
+  const names = new Set<string>();
+  const userRows = db
+    .prepare(
+      `SELECT user_id, CAST(username AS TEXT) AS username, CAST(email AS TEXT) AS email,
+              CAST(pw_hash AS TEXT) AS pw_hash FROM "user" ORDER BY user_id`,
+    )
+    .iterate() as Iterable<Record<string, unknown>>;
+  for (const row of userRows) {
+    progress();
+    const userId = id(row.user_id);
+    const username = row.username as string | null;
+    const email = row.email as string | null;
+    if (userId === undefined) count(skipped, 'users without a numeric id');
+    else if ([username, email, row.pw_hash].some((v) => typeof v === 'string' && v.includes('\u0000')))
+      count(skipped, 'users with a NUL character in a field (PostgreSQL text cannot hold it)');
+    else if (!username || characters(username) > LIMITS.username)
+      count(
+        skipped,
+        `users with an empty username or one over ${LIMITS.username} characters (and their messages and follows)`,
+      );
+    else if (names.has(username))
+      count(skipped, 'users whose username an earlier user already has (and their messages and follows)');
+    else if (!email?.includes('@') || characters(email) > LIMITS.email)
+      count(skipped, 'users without a valid e-mail address (and their messages and follows)');
+    else {
+      names.add(username);
+      users.push({ userId, username, email, pwHash: (row.pw_hash as string | null) ?? '' });
+      if (!row.pw_hash) count(adjusted, 'users without a password hash (imported; they cannot sign in)');
+    }
+  }
+  const userIds = new Set(users.map((u) => u.userId));
+
+  const follows: LegacyFollow[] = [];
+  const pairs = new Set<string>();
+  for (const row of db.prepare('SELECT who_id, whom_id FROM follower').iterate() as Iterable<
+    Record<string, unknown>
+  >) {
+    progress();
+    const whoId = id(row.who_id);
+    const whomId = id(row.whom_id);
+    const key = `${whoId}:${whomId}`;
+    if (whoId === undefined || whomId === undefined || !userIds.has(whoId) || !userIds.has(whomId))
+      count(skipped, 'follows of or by a user who is missing or was not imported');
+    else if (pairs.has(key)) count(skipped, 'duplicate follows (the same pair again)');
+    else {
+      pairs.add(key);
+      follows.push({ whoId, whomId });
+    }
+  }
+
+  const messages: LegacyMessage[] = [];
+  const messageRows = db
+    .prepare(
+      `SELECT message_id, author_id, CAST(text AS TEXT) AS text, pub_date, flagged FROM message ORDER BY message_id`,
+    )
+    .iterate() as Iterable<Record<string, unknown>>;
+  for (const row of messageRows) {
+    progress();
+    const messageId = id(row.message_id);
+    const authorId = id(row.author_id);
+    const text = row.text as string | null;
+    if (messageId === undefined) count(skipped, 'messages without a numeric id');
+    else if (authorId === undefined || !userIds.has(authorId))
+      count(skipped, 'messages whose author is missing or was not imported');
+    else if (!text) count(skipped, 'empty messages (ours need text)');
+    else if (text.includes('\u0000'))
+      count(skipped, 'messages with a NUL character (PostgreSQL text cannot hold it)');
+    else if (characters(text) > LIMITS.message) count(skipped, `messages over ${LIMITS.message} characters`);
+    else {
+      let pubDate = pubDateOf(row.pub_date);
+      if (pubDate === undefined) {
+        pubDate = 0;
+        count(adjusted, 'messages without a valid pub_date (imported, dated 1970-01-01)');
+      }
+      messages.push({ messageId, authorId, text, pubDate, flagged: Number(row.flagged ?? 0) !== 0 });
+    }
+  }
+  return { users, messages, follows, skipped, adjusted };
+}
+
+/** pub_date: seconds since the epoch (an integer, or a number stored as text); undefined when unusable. */
+function pubDateOf(value: unknown): number | undefined {
+  const n =
+    typeof value === 'bigint'
+      ? Number(value)
+      : typeof value === 'string'
+        ? Number(value.trim() || NaN)
+        : value;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n < 253402300800 ? n : undefined;
+}
