@@ -30,7 +30,8 @@ const pgliteOf = (db: Database | undefined): PGlite | undefined =>
 
 function backupOnce(config: Config, io: Io): Promise<BackupResult> {
   let raw: Database | undefined = io.db;
-  const open = async () => (raw = await openDatabase(config));
+  const logger = createLogger({ ...config, logLevel: 'warn' }, process.stderr);
+  const open = async () => (raw = await openDatabase(config, logger));
   return withDatabase(io, (db) => takeBackup(config, db, pgliteOf(raw)), { open });
 }
 

@@ -44,7 +44,8 @@ export const run = defineCommand(
     io.out(
       `Checksum verified: ${file} (${manifest.source.kind} ${manifest.source.serverVersion}, ${manifest.createdAt})`,
     );
-    const db = io.db ?? (await openDatabase(config));
+    const logger = createLogger({ ...config, logLevel: 'warn' }, process.stderr);
+    const db = io.db ?? (await openDatabase(config, logger));
     try {
       const result = await loadDump(db, file, manifest, { force: values.force ?? false });
       for (const t of result.tables)
@@ -67,7 +68,7 @@ export const run = defineCommand(
     // As the app starts it: pending migrations (a backup from an older version), then warmed up.
     const started = io.db
       ? (await migrate(io.db), io.db)
-      : await startDatabase(config, createLogger({ ...config, logLevel: 'warn' }, process.stderr), {
+      : await startDatabase(config, logger, {
           open: () => Promise.resolve(db),
         });
     const backedUp = new Set(manifest.migrations.map((m) => m.version));

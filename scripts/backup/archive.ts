@@ -108,7 +108,7 @@ async function readText(path: string, what: string): Promise<string> {
 }
 
 /** The SHA-256 of a file's bytes. */
-export async function sha256Of(file: string): Promise<string> {
+async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');

@@ -10,7 +10,7 @@ import { pgDump } from '@electric-sql/pglite-tools/pg_dump';
 /** Options both dumps share: schema and data, no owners or grants (the target's user owns what it restores). */
 const COMMON_ARGS = ['--no-owner', '--no-privileges', '--no-comments', '--rows-per-insert=1000'];
 
-export class DumpError extends Error {
+class DumpError extends Error {
   override name = 'DumpError';
 }
 

@@ -96,7 +96,7 @@ export async function loadDump(
 }
 
 /** What differs between the manifest's tables and the restored ones, one phrase each. */
-export function compare(expected: TableInventory[], actual: TableInventory[]): string[] {
+function compare(expected: TableInventory[], actual: TableInventory[]): string[] {
   const found = new Map(actual.map((t) => [t.table, t]));
   const problems: string[] = [];
   for (const table of expected) {

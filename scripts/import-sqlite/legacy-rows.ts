@@ -5,14 +5,14 @@
 import Sqlite from 'better-sqlite3';
 import { LIMITS } from '../../src/http/input-rules.js';
 
-export interface LegacyUser {
+interface LegacyUser {
   userId: number;
   username: string;
   email: string;
   pwHash: string;
 }
 
-export interface LegacyMessage {
+interface LegacyMessage {
   messageId: number;
   authorId: number;
   text: string;
@@ -21,7 +21,7 @@ export interface LegacyMessage {
   flagged: boolean;
 }
 
-export interface LegacyFollow {
+interface LegacyFollow {
   whoId: number;
   whomId: number;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { run as backup } from '../../../scripts/backup.js';
+import type { Manifest } from '../../../scripts/backup/archive.js';
 import { inventory } from '../../../scripts/backup/inventory.js';
 import { run as restore } from '../../../scripts/restore.js';
 import type { Io } from '../../../scripts/command.js';
@@ -60,11 +61,11 @@ test('when backing up and restoring into another database, then every table and 
   expect(await backup([], io(source, out))).toBe(0);
   const [file] = dumps();
   expect(out[0]).toMatch(/^Backed up to .*minitwit-\d{8}T\d{6}Z\.sql\.gz/);
-  const manifest = JSON.parse(readFileSync(join(dir, file!.replace('.sql.gz', '.manifest.json')), 'utf8'));
-  expect(manifest.tables.find((t: { table: string }) => t.table === 'messages').rows).toBe(
-    AWKWARD_TEXTS.length,
-  );
-  expect(manifest.migrations.map((m: { name: string }) => m.name)).toContain('001_initial_schema');
+  const manifest = JSON.parse(
+    readFileSync(join(dir, file!.replace('.sql.gz', '.manifest.json')), 'utf8'),
+  ) as Manifest;
+  expect(manifest.tables.find((t) => t.table === 'messages')?.rows).toBe(AWKWARD_TEXTS.length);
+  expect(manifest.migrations.map((m) => m.name)).toContain('001_initial_schema');
   expect(readFileSync(join(dir, `${file}.sha256`), 'utf8')).toBe(`${manifest.sha256}  ${file}\n`);
   // The backup is recorded for /metrics.
   const [recorded] = await source.db.query<{ file: string }>('SELECT file FROM backups');

@@ -1,7 +1,6 @@
 // The upload against s3rver, a local server of the S3 protocol (the one DigitalOcean Spaces speaks) that
 // stores objects on disk. It does not check signatures, so credentials are not tested here.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -22,7 +21,7 @@ beforeAll(async () => {
     directory: join(dir, 'store'),
     configureBuckets: [{ name: 'minitwit-backups', configs: [] }],
   });
-  const address = (await server.run()) as AddressInfo;
+  const address = await server.run();
   settings = {
     bucket: 'minitwit-backups',
     endpoint: `http://127.0.0.1:${address.port}`,
