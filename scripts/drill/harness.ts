@@ -1,0 +1,208 @@
+// What the drills share: databases of their own on a PostgreSQL server, the app and the ops commands run
+// as real processes from dist/ (as in production), pages fetched over HTTP, and a clock for each phase.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openPostgres } from '../../src/db/postgres.js';
+import { inventory, type TableInventory } from '../backup/inventory.js';
+import { REPO_ROOT } from '../observability/paths.js';
+import { freePort, waitForHttp } from '../observability/processes.js';
+
+const DIST = join(REPO_ROOT, 'dist');
+
+/** Phases and how long each took, printed at the end. */
+export class Clock {
+  readonly phases: [string, number][] = [];
+
+  async time<T>(phase: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    console.log(`-- ${phase}`);
+    const result = await work();
+    const seconds = (performance.now() - started) / 1000;
+    this.phases.push([phase, seconds]);
+    console.log(`   ${seconds.toFixed(1)} s`);
+    return result;
+  }
+
+  report(): void {
+    console.log('\nphase times:');
+    for (const [phase, seconds] of this.phases)
+      console.log(`  ${seconds.toFixed(1).padStart(7)} s  ${phase}`);
+  }
+}
+
+/** Fails the drill with `message` unless `ok`. */
+export function check(ok: boolean, message: string): void {
+  if (!ok) throw new Error(`DRILL FAILED: ${message}`);
+  console.log(`   ok: ${message}`);
+}
+
+/** Databases the drill made on the server (dropped at the end, whatever happens). */
+export class Databases {
+  private readonly made: string[] = [];
+  constructor(
+    private readonly adminUrl: string,
+    private readonly prefix = `drill_${process.pid}_${Date.now()}`,
+  ) {}
+
+  url(name: string): string {
+    const url = new URL(this.adminUrl);
+    url.pathname = `/${this.prefix}_${name}`;
+    return url.toString();
+  }
+
+  private async admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: this.adminUrl });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async create(name: string): Promise<string> {
+    await this.admin((c) => c.query(`CREATE DATABASE "${this.prefix}_${name}"`));
+    this.made.push(name);
+    return this.url(name);
+  }
+
+  async drop(name: string): Promise<void> {
+    await this.admin((c) => c.query(`DROP DATABASE IF EXISTS "${this.prefix}_${name}" WITH (FORCE)`));
+  }
+
+  async dropAll(): Promise<void> {
+    for (const name of this.made) await this.drop(name).catch(() => {});
+  }
+}
+
+/** Every table's row count and content digest, read in one transaction. */
+export async function digestsOf(url: string): Promise<TableInventory[]> {
+  const db = await openPostgres({ connectionString: url, poolSize: 1, onIdleError: () => {} });
+  try {
+    return await db.transaction(inventory);
+  } finally {
+    await db.close();
+  }
+}
+
+export interface RunningApp {
+  web: string;
+  api: string;
+  stop(): Promise<void>;
+}
+
+/** `node dist/src/server.js` with `env` (DATABASE_URL or DATA_DIR), on free ports, ready to serve. */
+export async function startServer(env: Record<string, string>, logFile: string): Promise<RunningApp> {
+  const [webPort, apiPort] = [await freePort(), await freePort()];
+  const out = openSync(logFile, 'a');
+  const child: ChildProcess = spawn('node', [join(DIST, 'src/server.js')], {
+    env: {
+      ...process.env,
+      SESSION_SECRET: 'drill-session-secret-0123456789abcdef0123456789',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(webPort),
+      API_PORT: String(apiPort),
+      ...env,
+    },
+    stdio: ['ignore', out, out],
+  });
+  const web = `http://127.0.0.1:${webPort}`;
+  const api = `http://127.0.0.1:${apiPort}`;
+  await waitForHttp(`${api}/readyz`, 120_000, child);
+  return {
+    web,
+    api,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Runs a Node script from dist/ to completion (at a lower priority, like the replay in CI); fails on a non-zero exit. */
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  options: { nice?: boolean; quiet?: boolean; anyExit?: boolean } = {},
+): Promise<string> {
+  const command = options.nice ? 'nice' : 'node';
+  const argv = [...(options.nice ? ['-n', '10', 'node'] : []), join(DIST, script), ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!options.quiet) process.stdout.write(chunk);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 || options.anyExit
+        ? resolve(output)
+        : reject(new Error(`${script} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`)),
+    );
+  });
+}
+
+const SIMULATOR = { authorization: `Basic ${Buffer.from('simulator:super_safe!').toString('base64')}` };
+
+/** What a user and the simulator see of `user`: the API's replies and the web pages, as text. */
+export async function snapshotReplies(app: RunningApp, user: string): Promise<Record<string, string>> {
+  const name = encodeURIComponent(user);
+  const urls = [
+    `${app.api}/latest`,
+    `${app.api}/msgs?no=100`,
+    `${app.api}/msgs/${name}?no=100`,
+    `${app.api}/fllws/${name}?no=100`,
+    `${app.web}/public`,
+    `${app.web}/${name}`,
+  ];
+  const replies: Record<string, string> = {};
+  for (const url of urls) {
+    const reply = await fetch(url, { headers: url.startsWith(app.api) ? SIMULATOR : {} });
+    replies[url.replace(/^http:\/\/127\.0\.0\.1:\d+/, url.startsWith(app.api) ? 'api' : 'web')] =
+      `${reply.status}\n${await reply.text()}`;
+  }
+  return replies;
+}
+
+/** Signs in on the web pages with the password the user registered with: the session cookie works. */
+export async function signInWorks(app: RunningApp, user: string, password: string): Promise<boolean> {
+  const login = await fetch(`${app.web}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: user, password }).toString(),
+    redirect: 'manual',
+  });
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  if (login.status !== 302 || login.headers.get('location') !== '/' || !cookie) return false;
+  const home = await fetch(`${app.web}/`, { headers: { cookie } });
+  const page = await home.text();
+  return home.status === 200 && page.includes('My Timeline') && page.includes('sign out');
+}
+
+/** The rows that differ between two inventories, as phrases ("" when equal). */
+export function differences(before: TableInventory[], after: TableInventory[]): string {
+  const found = new Map(after.map((t) => [t.table, t]));
+  return before
+    .flatMap((t) => {
+      const other = found.get(t.table);
+      if (!other) return [`${t.table} missing`];
+      if (other.rows !== t.rows) return [`${t.table}: ${t.rows} -> ${other.rows} rows`];
+      return other.sha256 === t.sha256 ? [] : [`${t.table}: content differs`];
+    })
+    .join('; ');
+}
