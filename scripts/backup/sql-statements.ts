@@ -15,9 +15,25 @@ const CUT_SHORT = '(is the file cut short?)';
 
 class Lexer {
   private state: State = 'code';
-  private statement = '';
+  /** The statement so far, in pieces (joined once it ends: appending to one long string is quadratic). */
+  private parts: string[] = [];
+  /** The last two characters of code (outside strings) before the current position: "E'" and "x$" need them. */
+  private before = '  ';
+  /** Nothing but whitespace in the statement yet (psql meta-commands count only there). */
+  private blank = true;
   private dollarTag = '';
   private atLineStart = true;
+
+  private push(text: string): void {
+    if (!text) return;
+    this.parts.push(text);
+    if (this.blank && text.trim()) this.blank = false;
+  }
+
+  private code(text: string): void {
+    this.push(text);
+    this.before = (this.before + text).slice(-2);
+  }
 
   /**
    * Reads `text`, returning the statements it completed and how much of `text` it read: a token that may
@@ -32,20 +48,21 @@ class Lexer {
     const upTo = (end: number, keep: number): boolean => {
       if (end === -1) {
         const stop = last ? text.length : Math.max(i, text.length - keep);
-        this.statement += text.slice(i, stop);
+        this.push(text.slice(i, stop));
         i = stop;
         return false;
       }
-      this.statement += text.slice(i, end);
+      this.push(text.slice(i, end));
       i = end;
       return true;
     };
+    const special = /[;'"$\-/\\\n]/g;
     while (i < text.length) {
       const state = this.state;
       if (state === 'string' || state === 'identifier') {
         const quote = state === 'string' ? "'" : '"';
         if (!upTo(text.indexOf(quote, i), 0)) break;
-        this.statement += quote; // a doubled '' leaves and re-enters the string: the same text
+        this.code(quote); // a doubled '' leaves and re-enters the string: the same text
         this.state = 'code';
         i++;
         continue;
@@ -55,18 +72,18 @@ class Lexer {
         if (!upTo(end === -1 ? -1 : i + end, 0)) break;
         if (text[i] === '\\') {
           if (i + 1 >= text.length && !last) break;
-          this.statement += text.slice(i, i + 2);
+          this.push(text.slice(i, i + 2));
           i += 2;
           continue;
         }
-        this.statement += "'";
+        this.code("'");
         this.state = 'code';
         i++;
         continue;
       }
       if (state === 'dollar') {
         if (!upTo(text.indexOf(this.dollarTag, i), this.dollarTag.length - 1)) break;
-        this.statement += this.dollarTag;
+        this.code(this.dollarTag);
         i += this.dollarTag.length;
         this.state = 'code';
         continue;
@@ -82,11 +99,20 @@ class Lexer {
         this.state = 'code';
         continue;
       }
-      // Code: one character at a time (statements' own text is short; data sits in strings).
+      // Code: ordinary characters in runs, up to the next one that matters.
+      special.lastIndex = i;
+      const found = special.exec(text);
+      const next = found ? found.index : text.length;
+      if (next > i) {
+        this.code(text.slice(i, next));
+        this.atLineStart = false;
+        i = next;
+        continue;
+      }
       const c = text[i]!;
       if ('-/\\$'.includes(c) && !last && i + (c === '$' ? 66 : 2) > text.length) break;
-      const next = text[i + 1];
-      if (this.atLineStart && c === '\\' && this.statement.trim() === '') {
+      const after = text[i + 1];
+      if (this.atLineStart && c === '\\' && this.blank) {
         const end = text.indexOf('\n', i);
         if (end === -1 && !last) break;
         if (/^\\(copy|\.)/i.test(text.slice(i, i + 5))) throw new SqlScriptError(COPY_REFUSED);
@@ -94,8 +120,10 @@ class Lexer {
         continue;
       }
       if (c === ';') {
-        const statement = this.statement.trim();
-        this.statement = '';
+        const statement = this.parts.join('').trim();
+        this.parts = [];
+        this.blank = true;
+        this.before = '  ';
         this.atLineStart = false;
         i++;
         if (!statement) continue;
@@ -103,28 +131,36 @@ class Lexer {
         done.push(statement);
         continue;
       }
-      if ((c === '-' && next === '-') || (c === '/' && next === '*')) {
+      if ((c === '-' && after === '-') || (c === '/' && after === '*')) {
         this.state = c === '-' ? 'lineComment' : 'blockComment';
         i += 2;
         continue;
       }
       if (c === "'") {
-        const before = this.statement.at(-1) ?? '';
-        const word = /\w/.test(this.statement.at(-2) ?? '');
-        this.state = (before === 'E' || before === 'e') && !word ? 'escapeString' : 'string';
-      } else if (c === '"') {
+        const prefix = this.before[1]!;
+        const word = /\w/.test(this.before[0]!);
+        this.state = (prefix === 'E' || prefix === 'e') && !word ? 'escapeString' : 'string';
+        this.push(c);
+        i++;
+        continue;
+      }
+      if (c === '"') {
         this.state = 'identifier';
-      } else if (c === '$' && !/\w/.test(this.statement.at(-1) ?? '')) {
+        this.push(c);
+        i++;
+        continue;
+      }
+      if (c === '$' && !/\w/.test(this.before[1]!)) {
         const tag = /^\$(?:[A-Za-z_]\w*)?\$/.exec(text.slice(i, i + 66))?.[0];
         if (tag) {
           this.state = 'dollar';
           this.dollarTag = tag;
-          this.statement += tag;
+          this.push(tag);
           i += tag.length;
           continue;
         }
       }
-      this.statement += c;
+      this.code(c);
       this.atLineStart = c === '\n';
       i++;
     }
@@ -134,8 +170,7 @@ class Lexer {
   finish(): void {
     if (this.state !== 'code' && this.state !== 'lineComment')
       throw new SqlScriptError(`The script ends inside a quoted string or a comment ${CUT_SHORT}`);
-    if (this.statement.trim())
-      throw new SqlScriptError(`The script's last statement has no semicolon ${CUT_SHORT}`);
+    if (!this.blank) throw new SqlScriptError(`The script's last statement has no semicolon ${CUT_SHORT}`);
   }
 }
 
