@@ -1,4 +1,4 @@
-// npm run drill -- restore|embedded --csv FILE [--pg URL]: the backup drills CI runs (scripts/ci/).
+// npm run drill -- restore|embedded --csv FILE [--pg URL]: the backup drills CI runs (.ci/steps/55-backup-drills.sh).
 import { embeddedDrill } from './drill/embedded-drill.js';
 import { restoreDrill } from './drill/restore-drill.js';
 import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';

@@ -41,6 +41,12 @@ compose_config() {
 }
 check "docker-compose config: compose.yaml" compose_config compose.yaml
 check "docker-compose config: deploy/swarm/stack.yml" compose_config deploy/swarm/stack.yml
+stack_with_backups() {
+  MINITWIT_POSTGRES_IMAGE=registry.example/minitwit-postgres:0.0.0 MINITWIT_BACKUP_IMAGE=registry.example/b:0 \
+    BACKUP_S3_BUCKET=bucket BACKUP_S3_HOST=fra1.digitaloceanspaces.com docker-compose --env-file "$dummy_env" \
+    --project-directory deploy/swarm -f deploy/swarm/stack.yml -f deploy/backup/stack.backup.yml config -q
+}
+check "docker-compose config: the stack with deploy/backup/stack.backup.yml" stack_with_backups
 rm -f "$dummy_env.err"
 
 # .env.example names every variable compose.yaml reads.

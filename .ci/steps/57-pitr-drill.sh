@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Point-in-time recovery drill on a throwaway PostgreSQL cluster (never the machine's shared one):
-# continuous WAL archiving to a pgBackRest repository, a full backup, write A, note the time, write B,
-# restore to the noted time with scripts/pitr-restore.sh: A is there, B is not, and the server takes
-# writes again. Needs root (it creates and drops the cluster) and installs pgbackrest if missing.
-#   bash scripts/ci/pitr-drill.sh        (PITR_PORT, default 26432)
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+# Point-in-time recovery with pgBackRest, drilled on a throwaway cluster: A kept, B (after the time) gone.
+# Never the machine's shared cluster: continuous WAL archiving to a pgBackRest repository, a full backup,
+# write A, note the time, write B, restore to the noted time with scripts/pitr-restore.sh: A is there, B is
+# not, and the server takes writes again. Needs root (it creates and drops the cluster on PITR_PORT,
+# default 26432) and installs PostgreSQL's server and pgbackrest when missing.
+source "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "pitr-drill: run as root (it creates a PostgreSQL cluster)" >&2; exit 2; }
 
 PORT=${PITR_PORT:-26432}
-VERSION=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -1)
+# A server installed here only for this drill gets no `main` cluster (CI may run one on 5432 already).
+if ! dpkg-query -W -f='${Status}' postgresql 2> /dev/null | grep -q 'install ok installed' \
+  && [ ! -f /etc/postgresql-common/createcluster.conf ]; then
+  mkdir -p /etc/postgresql-common
+  echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf
+fi
+ensure_packages postgresql pgbackrest bc
+# The newest server installed (a newer client alone, e.g. for pg_dump, has no bin/postgres).
+VERSION=$(find /usr/lib/postgresql -path '*/bin/postgres' -printf '%h\n' | cut -d/ -f5 | sort -V | tail -1)
 CLUSTER="minitwit_pitr_$$"
 WORK=$(mktemp -d /tmp/minitwit-pitr.XXXXXX)
 CONFIG="$WORK/pgbackrest.conf"
@@ -27,10 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! command -v pgbackrest > /dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pgbackrest > /dev/null
-fi
-command -v bc > /dev/null || { apt-get update -qq && apt-get install -y -qq bc > /dev/null; }
 npm run build --silent
 
 phase "a throwaway PostgreSQL $VERSION cluster on port $PORT, archiving its WAL with pgBackRest"
