@@ -1,0 +1,88 @@
+// The bench's report as a person reads it: one table of every figure and its ratio.
+import type { BenchReport } from './run.js';
+
+const integer = (value: number) => Math.round(value).toLocaleString('en-US');
+const percent = (share: number) => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((width, column) => (column === 0 ? '-' : '') + '-'.repeat(width + 1) + (column === 0 ? '' : ':')).join('|')}|`,
+    ...rows.map(line),
+  ];
+}
+
+export function formatBenchReport(report: BenchReport): string {
+  const { settings, machine } = report;
+  const lines = [
+    `MiniTwit bench, ${report.startedAt}: web ${report.target.web}, API ${report.target.api}`,
+    `  ${settings.loadTool}, ${settings.connections} connections, ${settings.durationSeconds} s each` +
+      (settings.warmupSeconds > 0 ? ` after a ${settings.warmupSeconds} s warm-up` : '') +
+      `; ${machine.cpus} cores, load average ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ` +
+      `${machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} after`,
+    `  reads: ceiling = bare Fastify returning the same bytes; writes: ceiling = single-row INSERT (${report.insertCeiling.into})`,
+    '',
+    ...table(
+      [
+        'endpoint',
+        'ours req/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'unexpected status',
+        'ceiling req/s',
+        'ceiling p99 ms',
+        'ours / ceiling',
+      ],
+      report.measurements.map((m) => [
+        m.name,
+        integer(m.ours.requestsPerSecond),
+        String(m.ours.p50),
+        String(m.ours.p99),
+        String(m.ours.errors),
+        String(m.ours.unexpected),
+        integer(m.ceiling.requestsPerSecond),
+        String(m.ceiling.p99),
+        percent(m.share),
+      ]),
+    ),
+  ];
+  if (report.replays.length > 0) {
+    const scenario =
+      'file' in settings.scenario
+        ? settings.scenario.file
+        : `generated, ${settings.scenario.generate.actions} actions, seed ${settings.scenario.generate.seed}`;
+    lines.push(
+      '',
+      `Scenario replays (${scenario}; a new connection per request, 0.3 s timeout, each on users of its own):`,
+      '',
+      ...table(
+        ['replay', 'actions', 'seconds', 'actions/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'checks'],
+        report.replays.map((r) => [
+          `${r.target === 'floor' ? 'floor (does nothing)' : 'ours'}, concurrency ${r.concurrency}`,
+          integer(r.actions),
+          r.durationSeconds.toFixed(1),
+          integer(r.throughputPerSecond),
+          String(r.latencyMs.p50),
+          String(r.latencyMs.p99),
+          String(r.latencyMs.max),
+          String(r.errors),
+          r.ok === undefined ? '-' : r.ok ? 'OK' : 'FAILED',
+        ]),
+      ),
+    );
+  }
+  if (report.oneAtATime) {
+    const { oursSeconds, floorSeconds, ratio } = report.oneAtATime;
+    lines.push(
+      '',
+      `One action at a time: ours ${oursSeconds.toFixed(1)} s / floor ${floorSeconds.toFixed(1)} s = ${ratio.toFixed(2)} (goal: at most 1.25)`,
+    );
+  }
+  return lines.join('\n');
+}
