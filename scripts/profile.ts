@@ -1,0 +1,113 @@
+// npm run profile: where a request's time goes. Starts the app (as configured) under `node --cpu-prof`,
+// loads one endpoint with the bench's load tool, stops the app, and summarises the profile; one run per
+// endpoint, so that each profile holds one path.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  flameGraphSvg,
+  formatProfileSummary,
+  summariseProfile,
+  type CpuProfile,
+} from './benchmark/cpu-profile.js';
+import { measureLoad } from './benchmark/load.js';
+import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
+import { SIMULATOR_AUTHORIZATION } from './replay/simulator-requests.js';
+
+const USAGE = `Usage: npm run profile -- [options]
+
+Profiles the app's CPU on each endpoint: starts it (configured by the environment, as npm start: DATABASE_URL
+or DATA_DIR; stop any app using the same embedded data directory first) with node --cpu-prof on two ports
+of its own, loads the endpoint with autocannon, stops it, and prints the functions with the most self time.
+
+  --endpoints LIST   comma-separated, each api:PATH or web:PATH (default api:/msgs?no=100,web:/public)
+  --duration S       seconds of load per endpoint (default 10)
+  --connections N    the load's connections (default 16)
+  --port P           the web port; the API gets P+1 (default 27100)
+  --out DIR          where the .cpuprofile files, summaries and flame graphs go (default: a new temp dir)
+  --help             this text`;
+
+async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await sleep(250);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+export const run = defineCommand(
+  {
+    name: 'profile',
+    usage: USAGE,
+    options: {
+      endpoints: { type: 'string', default: 'api:/msgs?no=100,web:/public' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      port: { type: 'string' },
+      out: { type: 'string' },
+    },
+  },
+  async ({ values }, io) => {
+    const endpoints = values.endpoints.split(',').map((entry) => {
+      const match = /^(api|web):(\/\S*)$/.exec(entry.trim());
+      if (!match) throw new UsageError(`--endpoints: ${entry} is not api:PATH or web:PATH`);
+      return { role: match[1] as 'api' | 'web', path: match[2]! };
+    });
+    const durationSeconds = positiveInteger(values.duration, '--duration', 10);
+    const connections = positiveInteger(values.connections, '--connections', 16);
+    const webPort = positiveInteger(values.port, '--port', 27100);
+    const out = values.out ?? (await mkdtemp(join(tmpdir(), 'minitwit-profile-')));
+    const server = new URL('../src/server.js', import.meta.url).pathname;
+    for (const [index, endpoint] of endpoints.entries()) {
+      const dir = join(out, `${index + 1}-${endpoint.role}`);
+      await mkdir(dir, { recursive: true });
+      const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, server], {
+        env: { ...io.env, PORT: String(webPort), API_PORT: String(webPort + 1), HOST: '127.0.0.1' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const exited = new Promise<number | null>((resolve) => app.once('exit', resolve));
+      try {
+        await waitUntilAnswering(`http://127.0.0.1:${webPort + 1}/latest`, 60_000);
+        const origin = `http://127.0.0.1:${endpoint.role === 'api' ? webPort + 1 : webPort}`;
+        const headers = endpoint.role === 'api' ? { authorization: SIMULATOR_AUTHORIZATION } : undefined;
+        io.err(`profile: ${endpoint.role} ${endpoint.path}: ${durationSeconds} s of load`);
+        const result = await measureLoad({
+          origin,
+          requests: [{ method: 'GET', path: endpoint.path, ...(headers ? { headers } : {}) }],
+          connections,
+          durationSeconds,
+          expectedStatus: 200,
+        });
+        io.out(
+          `\n== ${endpoint.role} GET ${endpoint.path}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99} ms, ${result.unexpected} unexpected statuses`,
+        );
+      } finally {
+        app.kill('SIGTERM');
+        await exited;
+      }
+      const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
+      if (!file) throw new Error(`the app wrote no profile into ${dir}`);
+      const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
+      const summary = formatProfileSummary(summariseProfile(profile));
+      io.out(summary);
+      await writeFile(join(dir, 'summary.txt'), `${summary}\n`);
+      await writeFile(
+        join(dir, 'flame.svg'),
+        flameGraphSvg(profile, `CPU profile: GET ${endpoint.path} (${endpoint.role})`),
+      );
+    }
+    io.err(`profile: profiles, summaries and flame graphs (flame.svg) in ${out}`);
+    return 0;
+  },
+);
+
+runMain(import.meta.url, run);
