@@ -77,11 +77,38 @@ export function formatBenchReport(report: BenchReport): string {
       ),
     );
   }
-  if (report.oneAtATime) {
-    const { oursSeconds, floorSeconds, ratio } = report.oneAtATime;
+  for (const replay of report.replays.filter((r) => r.errors > 0 || r.ok === false)) {
+    const { timeoutByAction, wrongStatusByAction, connection } = replay.errorsByKind;
+    const timeouts = Object.entries(timeoutByAction)
+      .filter(([, count]) => count > 0)
+      .map(([kind, count]) => `${kind} ${count}`);
+    const statuses = Object.entries(wrongStatusByAction).map(
+      ([kind, byStatus]) =>
+        `${kind} ${Object.entries(byStatus)
+          .map(([status, n]) => `${status} x${n}`)
+          .join(', ')}`,
+    );
     lines.push(
       '',
-      `One action at a time: ours ${oursSeconds.toFixed(1)} s / floor ${floorSeconds.toFixed(1)} s = ${ratio.toFixed(2)} (goal: at most 1.25)`,
+      `${replay.target}, concurrency ${replay.concurrency}: ${replay.errors} errors` +
+        (timeouts.length ? `; over 0.3 s: ${timeouts.join(', ')}` : '') +
+        (statuses.length ? `; wrong status: ${statuses.join('; ')}` : '') +
+        (connection ? `; connection errors: ${connection}` : ''),
+      ...replay.errorSamples.slice(0, 3).map((sample) => `    ${sample}`),
+    );
+    if (replay.checks && (!replay.checks.latestOk || !replay.checks.endStateOk)) {
+      lines.push(
+        `    checks: /latest ${replay.checks.latestOk ? 'OK' : 'FAILED'}, end state ${replay.checks.endStateOk ? 'OK' : `${replay.checks.endStateMismatches} mismatches`}`,
+        ...replay.checks.firstMismatches.slice(0, 3).map((m) => `      ${m}`),
+      );
+    }
+  }
+  if (report.oneAtATime) {
+    const { oursSeconds, floorSeconds, ratio, addedMsPerAction } = report.oneAtATime;
+    lines.push(
+      '',
+      `One action at a time: ours ${oursSeconds.toFixed(1)} s / floor ${floorSeconds.toFixed(1)} s = ${ratio.toFixed(2)} ` +
+        `(goal: at most 1.25); our server adds ${addedMsPerAction.toFixed(2)} ms to each action`,
     );
   }
   return lines.join('\n');

@@ -38,6 +38,17 @@ export interface ReplaySummary {
   throughputPerSecond: number;
   latencyMs: { p50: number; p99: number; max: number };
   errors: number;
+  /** Errors by kind: timeouts by action, wrong statuses by action and status, connection errors. */
+  errorsByKind: {
+    timeoutByAction: Record<string, number>;
+    wrongStatusByAction: Record<string, Record<string, number>>;
+    connection: number;
+  };
+  /** The first errors, as the replay describes them. */
+  errorSamples: string[];
+  latencyByActionMs: Record<string, { p50: number; p99: number; max: number }>;
+  /** The replay's checks after the run (ours only): GET /latest, and each user's messages and follows. */
+  checks?: { latestOk: boolean; endStateOk: boolean; endStateMismatches: number; firstMismatches: string[] };
   /** The replay's own verdict (errors, /latest, end state); not asked of the floor, which stores nothing. */
   ok: boolean | undefined;
 }
@@ -59,7 +70,15 @@ export interface BenchReport {
   measurements: Measurement[];
   replays: ReplaySummary[];
   /** One action at a time, a new connection each: ours / floor, in seconds for the whole scenario. */
-  oneAtATime: { oursSeconds: number; floorSeconds: number; ratio: number } | undefined;
+  oneAtATime:
+    | {
+        oursSeconds: number;
+        floorSeconds: number;
+        ratio: number;
+        /** What our server adds to each action, over the client's own time: independent of the client. */
+        addedMsPerAction: number;
+      }
+    | undefined;
 }
 
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
@@ -73,6 +92,32 @@ function summariseReplay(target: 'ours' | 'floor', report: ReplayReport): Replay
     throughputPerSecond: round(report.throughputPerSecond, 1),
     latencyMs: { p50: report.latencyMs.p50, p99: report.latencyMs.p99, max: report.latencyMs.max },
     errors: report.errors.total,
+    errorsByKind: {
+      timeoutByAction: report.errors.timeoutByAction,
+      wrongStatusByAction: report.errors.wrongStatus.byAction,
+      connection: report.errors.connection,
+    },
+    errorSamples: report.errors.samples.map(
+      (e) => `#${e.id} ${e.action} ${JSON.stringify(e.user)}: ${e.error}`,
+    ),
+    latencyByActionMs: Object.fromEntries(
+      Object.entries(report.latencyByActionMs).map(([kind, l]) => [
+        kind,
+        { p50: l.p50, p99: l.p99, max: l.max },
+      ]),
+    ),
+    ...(target === 'ours'
+      ? {
+          checks: {
+            latestOk: report.latest.ok,
+            endStateOk: report.endState.ok,
+            endStateMismatches: report.endState.mismatchCount,
+            firstMismatches: report.endState.mismatches
+              .slice(0, 5)
+              .map((m) => `${JSON.stringify(m.user)}: ${m.problem}`),
+          },
+        }
+      : {}),
     ok: target === 'ours' ? report.ok : undefined,
   };
 }
@@ -172,6 +217,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         oursSeconds: oursOne.durationSeconds,
         floorSeconds: floorRun.durationSeconds,
         ratio: round(oursOne.durationSeconds / floorRun.durationSeconds),
+        addedMsPerAction: round(
+          ((oursOne.durationSeconds - floorRun.durationSeconds) * 1000) / oursOne.actions,
+        ),
       };
     }
   }
