@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   flameGraphSvg,
@@ -27,7 +27,18 @@ of its own, loads the endpoint with autocannon, stops it, and prints the functio
   --connections N    the load's connections (default 16)
   --port P           the web port; the API gets P+1 (default 27100)
   --out DIR          where the .cpuprofile files, summaries and flame graphs go (default: a new temp dir)
+  --summarise        no load: summarise the .cpuprofile files given as arguments (and draw their flame
+                     graphs beside them)
   --help             this text`;
+
+async function summariseFile(file: string, title: string, io: { out(text: string): void }): Promise<void> {
+  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  const summary = formatProfileSummary(summariseProfile(profile));
+  io.out(summary);
+  const dir = dirname(file);
+  await writeFile(join(dir, 'summary.txt'), `${summary}\n`);
+  await writeFile(join(dir, 'flame.svg'), flameGraphSvg(profile, title));
+}
 
 async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -54,9 +65,20 @@ export const run = defineCommand(
       connections: { type: 'string' },
       port: { type: 'string' },
       out: { type: 'string' },
+      summarise: { type: 'boolean', default: false },
     },
+    allowPositionals: true,
   },
-  async ({ values }, io) => {
+  async ({ values, positionals }, io) => {
+    if (values.summarise) {
+      if (positionals.length === 0) throw new UsageError('--summarise needs .cpuprofile files');
+      for (const file of positionals) {
+        io.out(`\n== ${file}`);
+        await summariseFile(file, `CPU profile: ${file}`, io);
+      }
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
     const endpoints = values.endpoints.split(',').map((entry) => {
       const match = /^(api|web):(\/\S*)$/.exec(entry.trim());
       if (!match) throw new UsageError(`--endpoints: ${entry} is not api:PATH or web:PATH`);
@@ -96,14 +118,7 @@ export const run = defineCommand(
       }
       const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
       if (!file) throw new Error(`the app wrote no profile into ${dir}`);
-      const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
-      const summary = formatProfileSummary(summariseProfile(profile));
-      io.out(summary);
-      await writeFile(join(dir, 'summary.txt'), `${summary}\n`);
-      await writeFile(
-        join(dir, 'flame.svg'),
-        flameGraphSvg(profile, `CPU profile: GET ${endpoint.path} (${endpoint.role})`),
-      );
+      await summariseFile(join(dir, file), `CPU profile: GET ${endpoint.path} (${endpoint.role})`, io);
     }
     io.err(`profile: profiles, summaries and flame graphs (flame.svg) in ${out}`);
     return 0;

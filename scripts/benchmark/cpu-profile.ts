@@ -22,20 +22,25 @@ export interface CpuProfile {
   endTime: number;
 }
 
-export interface Share {
+interface Share {
   name: string;
   samples: number;
   /** Of the busy samples (not idle). */
   share: number;
 }
 
-export interface ProfileSummary {
+interface ProfileSummary {
   seconds: number;
   samples: number;
   idleShare: number;
   topFunctions: Share[];
   byOrigin: Share[];
+  /** Native and Node.js-internal time charged to the nearest package or MiniTwit frame that called it. */
+  byCaller: Share[];
 }
+
+/** Whether a frame's origin is code someone chose to run (ours or a package), not the runtime's. */
+const isCodeOrigin = (origin: string) => origin === 'MiniTwit (src/)' || origin.startsWith('package ');
 
 const IDLE = '(idle)';
 
@@ -48,10 +53,11 @@ function shortUrl(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
-export function originOf(frame: CallFrame): string {
+function originOf(frame: CallFrame): string {
   if (frame.url === '')
-    return frame.functionName.startsWith('(') ? frame.functionName : '(native V8 builtins)';
+    return frame.functionName.startsWith('(') ? frame.functionName : '(native: V8 builtins, Node bindings)';
   if (frame.url.startsWith('node:')) return 'Node.js internals';
+  if (frame.url.startsWith('wasm://')) return 'WebAssembly (PGlite)';
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url);
   if (modules) return `package ${modules[1]}`;
   if (frame.url.includes('/dist/src/')) return 'MiniTwit (src/)';
@@ -72,8 +78,19 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfSamples = new Map<number, number>();
   for (const id of profile.samples) selfSamples.set(id, (selfSamples.get(id) ?? 0) + 1);
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const callerOrigin = (id: number): string => {
+    const own = originOf(byId.get(id)!.callFrame);
+    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+      const origin = originOf(byId.get(at)!.callFrame);
+      if (isCodeOrigin(origin)) return origin;
+    }
+    return own;
+  };
   const functions = new Map<string, number>();
   const origins = new Map<string, number>();
+  const callers = new Map<string, number>();
   let idle = 0;
   for (const [id, count] of selfSamples) {
     const frame = byId.get(id)!.callFrame;
@@ -85,6 +102,8 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
     functions.set(key, (functions.get(key) ?? 0) + count);
     const origin = originOf(frame);
     origins.set(origin, (origins.get(origin) ?? 0) + count);
+    const caller = callerOrigin(id);
+    callers.set(caller, (callers.get(caller) ?? 0) + count);
   }
   const busy = Math.max(1, profile.samples.length - idle);
   return {
@@ -93,6 +112,7 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
     idleShare: idle / Math.max(1, profile.samples.length),
     topFunctions: tally(functions, busy, top),
     byOrigin: tally(origins, busy, 100),
+    byCaller: tally(callers, busy, 100),
   };
 }
 
@@ -101,8 +121,11 @@ export function formatProfileSummary(summary: ProfileSummary): string {
   return [
     `${summary.seconds.toFixed(1)} s profiled, ${summary.samples} samples, idle ${pct(summary.idleShare).trim()}; shares below are of the busy samples`,
     '',
-    'Self time by origin:',
-    ...summary.byOrigin.map((s) => `  ${pct(s.share)}  ${s.name}`),
+    'Self time by origin (shares of 0.5% or more):',
+    ...summary.byOrigin.filter((s) => s.share >= 0.005).map((s) => `  ${pct(s.share)}  ${s.name}`),
+    '',
+    'The same, with native and Node.js-internal time charged to the package or MiniTwit code that called it:',
+    ...summary.byCaller.filter((s) => s.share >= 0.005).map((s) => `  ${pct(s.share)}  ${s.name}`),
     '',
     'Functions with the most self time:',
     ...summary.topFunctions.map((s) => `  ${pct(s.share)}  ${s.name}`),
@@ -162,7 +185,7 @@ export function flameGraphSvg(profile: CpuProfile, title: string): string {
   let depthReached = 0;
   const draw = (node: FlameNode, x: number, depth: number) => {
     const w = (node.total / root.total) * width;
-    if (w < 0.4) return;
+    if (w < 1) return;
     depthReached = Math.max(depthReached, depth);
     const y = top + depth * rowHeight;
     const share = ((100 * node.total) / root.total).toFixed(1);
@@ -180,11 +203,13 @@ export function flameGraphSvg(profile: CpuProfile, title: string): string {
     }
   };
   draw(root, 0, 0);
+  let legendX = 10;
   const legend = Object.entries({ ...COLOURS, 'a package (node_modules)': '#82c785' })
-    .map(
-      ([name, colour], i) =>
-        `<rect x="${10 + i * 190}" y="22" width="10" height="10" fill="${colour}"/><text x="${24 + i * 190}" y="31">${escapeXml(name)}</text>`,
-    )
+    .map(([name, colour]) => {
+      const item = `<rect x="${legendX}" y="22" width="10" height="10" fill="${colour}"/><text x="${legendX + 14}" y="31">${escapeXml(name)}</text>`;
+      legendX += 14 + name.length * 6.2 + 16;
+      return item;
+    })
     .join('');
   const height = top + (depthReached + 1) * rowHeight + 10;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="10">
