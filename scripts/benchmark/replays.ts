@@ -19,7 +19,7 @@ export interface ReplaySpec {
   authorization: string;
 }
 
-export const REPLAY_NICENESS = 10;
+const REPLAY_NICENESS = 10;
 
 export async function loadScenario(source: ScenarioSource): Promise<ScenarioAction[]> {
   if ('file' in source) return parseScenario(await readFile(source.file, 'utf8'));

@@ -21,7 +21,7 @@ export interface BenchOptions {
   log: (line: string) => void;
 }
 
-export interface Measurement {
+interface Measurement {
   kind: 'read' | 'write';
   name: string;
   ours: LoadResult;
@@ -30,7 +30,7 @@ export interface Measurement {
   share: number;
 }
 
-export interface ReplaySummary {
+interface ReplaySummary {
   target: 'ours' | 'floor';
   concurrency: number;
   actions: number;
