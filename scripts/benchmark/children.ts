@@ -84,6 +84,8 @@ export function serveChildTask<Input, Output>(
   kind: 'ready' | 'result',
   task: (input: Input) => Promise<Output>,
 ): void {
+  // The bench went away (finished, crashed, interrupted): so does its helper, server or not.
+  process.once('disconnect', () => process.exit(0));
   process.once('message', (input: Input) => {
     task(input).then(
       (value) => process.send?.({ type: kind, value } satisfies Reply<Output>),

@@ -28,6 +28,8 @@ interface Measurement {
   ceiling: LoadResult;
   /** ours / ceiling, requests per second. */
   share: number;
+  /** A read's reply body, in bytes (the ceiling returns the same bytes). */
+  bodyBytes?: number;
 }
 
 interface ReplaySummary {
@@ -168,6 +170,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         ours,
         ceiling,
         share: ours.requestsPerSecond / ceiling.requestsPerSecond,
+        bodyBytes: Buffer.from(endpoint.fixed!.body, 'base64').length,
       });
     }
     log(`write ceiling: single-row INSERT (${ceilings.insertInto})`);
