@@ -67,10 +67,10 @@ beforeAll(async () => {
   // Big enough that a scan of messages or follows costs more than an index path (on tiny tables
   // PostgreSQL rightly prefers scans); the shape of the data (skew) is the seed tool's.
   await seedDatabase(db, copyTargetOf(db)!, {
-    users: 4000,
-    messages: 60_000,
-    follows: 40_000,
-    maxFollows: 1000,
+    users: 3000,
+    messages: 40_000,
+    follows: 25_000,
+    maxFollows: 800,
     seed: 'query-plans',
     prefix: 'planner',
     days: 365,
