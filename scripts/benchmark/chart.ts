@@ -73,7 +73,7 @@ export function benchChart(report: BenchReport): string {
       `<text x="${x(share)}" y="${y + 16}" text-anchor="middle" class="detail">${share * 100}%</text>`,
   );
   const title = `MiniTwit bench, ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC: ours as a share of each ceiling`;
-  const subtitle = `${report.settings.connections} connections, ${report.settings.durationSeconds} s each, autocannon; dashed line: the goal`;
+  const subtitle = `${report.settings.connections} connections, ${report.settings.durationSeconds} s each, autocannon; INSERT ceiling: ${report.insertCeiling.into}; dashed line: the goal`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
 <style>
   text { fill: #222; } .group { font-weight: bold; } .detail { fill: #666; font-size: 11px; }
