@@ -1,7 +1,7 @@
 // Reads a V8 CPU profile (node --cpu-prof) and tells where the time went: the functions with the most
 // self time, the same grouped by where the code comes from (ours, a package, Node itself, the garbage
-// collector), and a flame graph as SVG (hand-drawn from the profile's call tree: no tool of Debian's or
-// npm's makes one offline from a .cpuprofile without a browser).
+// collector), and a flame graph as SVG, drawn from the profile's call tree, for the docs (Debian packages no
+// flame-graph tool, and npm's, like 0x, make interactive HTML pages).
 
 interface CallFrame {
   functionName: string;
