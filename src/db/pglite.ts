@@ -10,6 +10,23 @@ export interface PgliteOptions {
   loadDataDir?: Blob;
 }
 
+/**
+ * PGlite's result parser decoded every text field with a TextDecoder that drops a leading U+FEFF (the
+ * WHATWG default), so a message that begins with one lost it on the embedded database only. The fix is a
+ * patch to PGlite (patches/, applied by `npm ci` through patch-package); this check refuses to run on a
+ * PGlite without it, rather than silently change what users wrote.
+ */
+export async function assertTextRoundTrips(db: Queryable): Promise<void> {
+  const sent = '\uFEFF\uFEFFx';
+  const [row] = await db.query<{ text: string }>('SELECT $1::text AS text', [sent]);
+  if (row?.text !== sent) {
+    throw new Error(
+      'The embedded database (PGlite) drops a leading U+FEFF from text: its patch is not applied. ' +
+        'Run `npm ci` (or `npx patch-package`) to apply patches/@electric-sql+pglite*.patch.',
+    );
+  }
+}
+
 /** The embedded database: one PostgreSQL in this process, so only one process may open a data dir. */
 export async function openPglite(options: PgliteOptions = {}): Promise<Database & { pglite: PGlite }> {
   let unlock = () => {};
@@ -32,8 +49,15 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
       await q.exec(sql);
     },
   });
-  let inFlight = 0;
   const counted = wrap(pglite);
+  try {
+    await assertTextRoundTrips(counted);
+  } catch (error) {
+    await pglite.close();
+    unlock();
+    throw error;
+  }
+  let inFlight = 0;
   return {
     kind: 'pglite',
     pglite,
