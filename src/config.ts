@@ -4,6 +4,7 @@
 // `<VARIABLE>_FILE` (Docker and Swarm secrets are mounted as files).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -17,8 +18,31 @@ interface Variable {
   show?: (value: string) => string;
 }
 
-/** A URL as an error message may show it: without its password. */
-const withoutPassword = (url: string) => url.replace(/^([^:/]+:\/\/[^:@/]*:)[^@/]*@/, '$1(hidden)@');
+/**
+ * A database URL as the driver will parse it (pg-connection-string: WHATWG URL, with a stand-in host when
+ * none is given before a socket path), or undefined when it cannot be parsed at all.
+ */
+function parseDatabaseUrl(url: string): URL | undefined {
+  for (const candidate of [url, url.replace('@/', '@stand-in/')]) {
+    try {
+      return new URL(candidate);
+    } catch {
+      // tried next with a stand-in host, else not a URL
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A database URL as an error message may show it: without its password; and not at all when it does not
+ * parse (a typo can move the password anywhere: `user:pa#ss@host`, `postgres//user:pass@host`).
+ */
+function withoutPassword(url: string): string {
+  const parsed = parseDatabaseUrl(url);
+  if (!parsed?.protocol.startsWith('postgres')) return '(not shown: it is not a postgres:// URL)';
+  if (parsed.password) parsed.password = 'hidden';
+  return parsed.href;
+}
 
 const from = <T extends TSchema>(variable: Variable, schema: T): T => Object.assign(schema, variable);
 
@@ -26,6 +50,12 @@ const Port = (env: string, fallback: number) =>
   from({ env }, Type.Integer({ minimum: 0, maximum: 65535, default: fallback }));
 const Milliseconds = (env: string, fallback: number) =>
   from({ env }, Type.Integer({ minimum: 0, default: fallback }));
+const Seconds = (env: string, fallback: number) =>
+  from({ env }, Type.Integer({ minimum: 1, default: fallback }));
+/** How many times something may happen in a window; 0 turns the limit off. */
+const Limit = (env: string, fallback: number) =>
+  from({ env }, Type.Integer({ minimum: 0, maximum: 1_000_000, default: fallback }));
+const DAY = 24 * 3600;
 const Choice = <const T extends string[]>(env: string, choices: T, fallback: T[number]) =>
   from(
     { env },
@@ -54,6 +84,32 @@ const ConfigSchema = Type.Object({
   logLevel: Choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   logFormat: Choice('LOG_FORMAT', ['json', 'pretty', 'auto'], 'auto'),
   sessionSecret: from({ env: 'SESSION_SECRET', secret: true }, Type.Optional(Type.String({ minLength: 32 }))),
+  /** The secret being rotated out: cookies it signed are still accepted (and re-signed with the new one). */
+  sessionSecretPrevious: from(
+    { env: 'SESSION_SECRET_PREVIOUS', secret: true },
+    Type.Optional(Type.String({ minLength: 32 })),
+  ),
+  /** A session unused this long ends; every request that uses it pushes the end back. */
+  sessionIdleTimeoutSeconds: Seconds('SESSION_IDLE_TIMEOUT_SECONDS', 7 * DAY),
+  /** A session ends this long after sign-in, however active. */
+  sessionMaxAgeSeconds: Seconds('SESSION_MAX_AGE_SECONDS', 30 * DAY),
+  /** Where /metrics and the detailed readiness are served: an internal address, not the public ports. */
+  metricsHost: from({ env: 'METRICS_HOST' }, Type.String({ minLength: 1, default: '127.0.0.1' })),
+  metricsPort: from({ env: 'METRICS_PORT' }, Type.Integer({ minimum: 1, maximum: 65535, default: 9464 })),
+  /** When set, /metrics is also served on the public ports to `Authorization: Bearer <token>`, and the metrics port asks for it too. */
+  metricsToken: from({ env: 'METRICS_TOKEN', secret: true }, Type.Optional(Type.String({ minLength: 16 }))),
+  /** Abuse limits (src/abuse-limits.ts): how many attempts per window, kept in the database. */
+  limits: Type.Object(
+    {
+      signInPerAccount: Limit('SIGNIN_LIMIT_PER_ACCOUNT', 10),
+      signInPerClient: Limit('SIGNIN_LIMIT_PER_CLIENT', 30),
+      signInWindowSeconds: Seconds('SIGNIN_LIMIT_WINDOW_SECONDS', 900),
+      signUpPerClient: Limit('SIGNUP_LIMIT_PER_CLIENT', 20),
+      signUpPerEmail: Limit('SIGNUP_LIMIT_PER_EMAIL', 5),
+      signUpWindowSeconds: Seconds('SIGNUP_LIMIT_WINDOW_SECONDS', 3600),
+    },
+    { default: {} },
+  ),
   simulator: Type.Object(
     {
       username: from(
@@ -105,10 +161,14 @@ const ConfigSchema = Type.Object({
   shutdownDrainMs: Milliseconds('SHUTDOWN_DRAIN_MS', 0),
   /** After SIGTERM: how long to wait in all before giving up on in-flight requests. */
   shutdownTimeoutMs: Milliseconds('SHUTDOWN_TIMEOUT_MS', 10_000),
-  trustProxy: from({ env: 'TRUST_PROXY' }, Type.Boolean({ default: false })),
+  /** Read by parseTrustProxy: `false`, a hop count, or the proxies' addresses. */
+  trustProxy: from({ env: 'TRUST_PROXY' }, Type.String({ default: 'false' })),
 });
 
-export type Config = Static<typeof ConfigSchema>;
+/** Which proxies' X-Forwarded-* headers are believed: none, the nearest N hops, or those addresses. */
+export type TrustProxy = false | number | string[];
+
+export type Config = Omit<Static<typeof ConfigSchema>, 'trustProxy'> & { trustProxy: TrustProxy };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -171,6 +231,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment variable ${setting?.env ?? path}=${shown}: ${error.message}`);
   }
   const valid = config as Config;
+  valid.trustProxy = parseTrustProxy(raw.get('/trustProxy') ?? 'false');
+  if (valid.databaseUrl && !parseDatabaseUrl(valid.databaseUrl)) {
+    throw new ConfigError(
+      `Invalid environment variable DATABASE_URL=${withoutPassword(valid.databaseUrl)}: not a valid URL ` +
+        '(postgres://user:password@host:5432/database; percent-encode special characters in the password)',
+    );
+  }
   // Unset optional settings are there, as undefined: a reader of the config sees every setting.
   for (const [path] of settings())
     if (!raw.has(path) && valueAt(valid, path) === undefined) setAt(valid, path, undefined);
@@ -181,12 +248,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'SESSION_SECRET must be set (32+ characters, the same on every replica) when DATABASE_URL is set and the web pages are served (MINITWIT_ROLE=web or all)',
     );
   }
+  if (valid.sessionIdleTimeoutSeconds > valid.sessionMaxAgeSeconds) {
+    throw new ConfigError(
+      'SESSION_IDLE_TIMEOUT_SECONDS must not be longer than SESSION_MAX_AGE_SECONDS (a session ends at the first of the two)',
+    );
+  }
   if (valid.shutdownDrainMs >= valid.shutdownTimeoutMs && valid.shutdownDrainMs > 0) {
     throw new ConfigError(
       'SHUTDOWN_TIMEOUT_MS must be longer than SHUTDOWN_DRAIN_MS (the drain is part of it)',
     );
   }
   return valid;
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrRange(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: `false` (the default), how many proxies stand in front (`1`), or their addresses and
+ * ranges (`10.0.0.0/8,::1`, or proxy-addr's `loopback`, `linklocal`, `uniquelocal`). Not `true`: trusting
+ * every hop lets any client name its own address in X-Forwarded-For, which the logs and the abuse limits
+ * would then believe.
+ */
+function parseTrustProxy(value: string): TrustProxy {
+  const trimmed = value.trim();
+  if (trimmed === 'false' || trimmed === '0') return false;
+  if (/^\d{1,2}$/.test(trimmed)) return Number(trimmed);
+  const entries = trimmed.split(',').map((entry) => entry.trim());
+  if (entries.every(isAddressOrRange)) return entries;
+  const why =
+    trimmed === 'true'
+      ? 'true would trust every hop, so any client could choose the address that is logged and rate-limited'
+      : 'not a hop count nor a list of IP addresses or CIDR ranges';
+  throw new ConfigError(
+    `Invalid environment variable TRUST_PROXY=${value}: ${why}. Give the number of proxies in front (1), or their addresses (10.0.0.0/8,::1)`,
+  );
 }
 
 /**

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import { Ajv } from 'ajv';
-import type { Config } from '../config.js';
+import type { Config, TrustProxy } from '../config.js';
 import type { Database } from '../db/index.js';
 import { MinitwitLogController } from '../observability/log-controller.js';
 
@@ -22,7 +22,7 @@ export function serverOptions(services: Services, bodyLimit: number): FastifySer
     // and would also silence the default error handler): the observability plugin logs one ECS line per
     // request instead, and every line logged for a request carries its id as `http.request.id`.
     logController: new MinitwitLogController(),
-    trustProxy: services.config.trustProxy,
+    trustProxy: trustProxyOption(services.config.trustProxy),
     bodyLimit,
     // Keep a proxy's or client's request id when it is sane, so a request can be followed across hops.
     // `requestIdHeader` stays off: with it set, Fastify takes the header verbatim and never asks genReqId,
@@ -38,6 +38,13 @@ export function serverOptions(services: Services, bodyLimit: number): FastifySer
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
   };
+}
+
+/** Fastify trusts the nearest `n` hops given a number; its types only say so for a function. */
+function trustProxyOption(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
 // Query strings arrive as text and are coerced ("no=20" is 20); JSON bodies are not: `{"content": 5}` is
