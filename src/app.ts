@@ -7,6 +7,7 @@ import { buildApiApp } from './api/app.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
+import { backfillNameSkeletons } from './minitwit.js';
 import type { Services } from './http/server-options.js';
 import { instrumentDatabase } from './observability/database-metrics.js';
 import type { Source } from './observability/metrics.js';
@@ -27,7 +28,8 @@ export async function startDatabase(
   const db = instrumentDatabase(await (options.open ?? (() => openDatabase(config, logger)))());
   try {
     const applied = await migrate(db);
-    logger.info({ database: db.kind, applied }, 'database ready');
+    const skeletons = await backfillNameSkeletons(db);
+    logger.info({ database: db.kind, applied, ...(skeletons ? { skeletons } : {}) }, 'database ready');
     await warmUp(db, config);
     return db;
   } catch (error) {

@@ -21,14 +21,20 @@ import {
   type TimelineMessage,
 } from './data/messages.js';
 import {
+  findNameBySkeleton,
   findUserById,
   findUserByName,
   findUserIdByName,
   insertUser,
+  raiseSessionVersion,
+  setSkeletons,
   updatePasswordHash,
+  usersWithoutSkeleton,
 } from './data/users.js';
+import type { Attempt } from './abuse-limits.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { countBusinessEvent, type Source } from './observability/metrics.js';
+import { nameSkeleton, normaliseUsername, scriptProblem, usernameProblem } from './usernames.js';
 
 export type { PageRequest, TimelineMessage, ModerationRow };
 
@@ -69,10 +75,18 @@ async function profileOf(db: Queryable, username: string): Promise<Profile> {
   return { userId: user.userId, username: user.username };
 }
 
-/** The user with that id, or undefined (a signed-in user whose account is gone counts as signed out). */
-export async function findProfile(db: Queryable, userId: number): Promise<Profile | undefined> {
+/**
+ * The user a session names and the session version their sessions must carry (signOut raises it), or
+ * undefined when the account is gone (a signed-in user whose account is gone counts as signed out).
+ */
+export async function findSessionUser(
+  db: Queryable,
+  userId: number,
+): Promise<{ profile: Profile; sessionVersion: number } | undefined> {
   const user = await findUserById(db, userId);
-  return user && { userId: user.userId, username: user.username };
+  return (
+    user && { profile: { userId: user.userId, username: user.username }, sessionVersion: user.sessionVersion }
+  );
 }
 
 // ---- Accounts -----------------------------------------------------------------------------------------
@@ -95,27 +109,85 @@ function registrationError(input: Registration): string | undefined {
   return undefined;
 }
 
-/** Registers a user; returns the new id. */
-export async function register(db: Queryable, source: Source, input: Registration): Promise<number> {
+/**
+ * Registers a user; returns the new id. Beyond the original's checks, the name must be one a person can
+ * be told apart by (src/usernames.ts): not a route's, nothing invisible, not a look-alike of an existing
+ * user's. With an `attempt`, the account counts against the abuse limits (the trusted simulator has none).
+ */
+export async function register(
+  db: Queryable,
+  source: Source,
+  input: Registration,
+  attempt?: Attempt,
+): Promise<number> {
   const error = registrationError(input);
   if (error) throw new RuleError(error);
-  const { username, email, password } = input as { [K in keyof Registration]-?: string };
+  const { email, password } = input as { [K in keyof Registration]-?: string };
+  const username = normaliseUsername(input.username!);
+  const problem = usernameProblem(username);
+  if (problem) throw new RuleError(problem);
   const taken = new RuleError('The username is already taken');
   // Checked before hashing, so a duplicate costs one index lookup rather than a KDF run.
   if ((await findUserIdByName(db, username)) !== undefined) throw taken;
-  const userId = await insertUser(db, { username, email, pwHash: await hashPassword(password) });
+  const skeleton = nameSkeleton(username);
+  const lookalike = await findNameBySkeleton(db, skeleton);
+  if (lookalike !== undefined)
+    throw new RuleError(`The username looks like that of the existing user ${JSON.stringify(lookalike)}`);
+  const mixed = scriptProblem(username);
+  if (mixed) throw new RuleError(mixed);
+  await attempt?.limits.signUp(attempt.client, email);
+  const userId = await insertUser(db, { username, email, pwHash: await hashPassword(password), skeleton });
   if (userId === undefined) throw taken; // registered by someone else meanwhile
   countBusinessEvent('user_registered', source);
   return userId;
 }
 
-/** Checks credentials; an old (Werkzeug or weaker) hash is replaced by a current one on success. */
-export async function signIn(db: Queryable, username: string, password: string): Promise<Profile> {
+/**
+ * Checks credentials; an old (Werkzeug or weaker) hash is replaced by a current one on success. With an
+ * `attempt`, failures count against the abuse limits and a client or account over them is refused first.
+ */
+export async function signIn(
+  db: Queryable,
+  username: string,
+  password: string,
+  attempt?: Attempt,
+): Promise<Profile & { sessionVersion: number }> {
+  await attempt?.limits.beforeSignIn(attempt.client, username);
   const user = await findUserByName(db, username);
-  if (!user) throw new RuleError('Invalid username');
-  if (!(await verifyPassword(password, user.pwHash))) throw new RuleError('Invalid password');
+  const failure = !user
+    ? 'Invalid username'
+    : (await verifyPassword(password, user.pwHash))
+      ? undefined
+      : 'Invalid password';
+  if (!user || failure) {
+    await attempt?.limits.signInFailed(attempt.client, username);
+    throw new RuleError(failure ?? 'Invalid username');
+  }
+  await attempt?.limits.signInSucceeded(username);
   if (needsRehash(user.pwHash)) await updatePasswordHash(db, user.userId, await hashPassword(password));
-  return { userId: user.userId, username: user.username };
+  return { userId: user.userId, username: user.username, sessionVersion: user.sessionVersion };
+}
+
+/** Ends every session of the user, on every device and replica (a copied cookie too). */
+export async function signOut(db: Queryable, userId: number): Promise<void> {
+  await raiseSessionVersion(db, userId);
+}
+
+/**
+ * Users who registered before names had skeletons get theirs (at start, after the migrations), so that
+ * a new name is compared with every existing one.
+ */
+export async function backfillNameSkeletons(db: Queryable): Promise<number> {
+  let done = 0;
+  for (;;) {
+    const users = await usersWithoutSkeleton(db, 1000);
+    if (users.length === 0) return done;
+    await setSkeletons(
+      db,
+      users.map((u) => ({ userId: u.userId, skeleton: nameSkeleton(u.username) })),
+    );
+    done += users.length;
+  }
 }
 
 // ---- Messages ------------------------------------------------------------------------------------------

@@ -53,9 +53,10 @@ test('when started with no DATABASE_URL, then it serves both roles on the embedd
   const env = { DATA_DIR: dataDir };
   const first = await startServer(env);
   expect(first.output()).toMatch(/web listening/);
+  // As the simulator sends it: with its credentials (latest is recorded only for the simulator).
   const register = await fetch(`http://127.0.0.1:${first.api}/register?latest=42`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: 'Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh' },
     body: JSON.stringify({ username: 'kept', email: 'k@e', pwd: 'p' }),
   });
   expect(register.status).toBe(204);
@@ -86,7 +87,7 @@ test('when SIGTERM arrives during requests, then they finish, new ones are refus
   // Each request's headers and half its body are sent before the signal, the rest after: the server has
   // begun every one of them when it is told to stop, and must still finish them.
   const inFlight = Array.from({ length: 6 }, (_, i) => {
-    const body = JSON.stringify({ username: `graceful ${i}`, email: 'g@x', pwd: 'p' });
+    const body = JSON.stringify({ username: `graceful ${i}`, email: `g${i}@x`, pwd: 'p' });
     const request = httpRequest({
       host: '127.0.0.1',
       port: server.api,

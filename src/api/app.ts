@@ -4,7 +4,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { observability } from '../observability/plugin.js';
-import { describeError, HttpError } from '../http/errors.js';
+import { createAbuseLimits } from '../abuse-limits.js';
+import { describeError, HttpError, setErrorHeaders } from '../http/errors.js';
 import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
 import { scheduleLatestPruning } from './maintenance.js';
 import { simulatorRoutes } from './routes.js';
@@ -21,6 +22,7 @@ export async function buildApiApp(services: Services): Promise<FastifyInstance> 
   app.setErrorHandler((error, request, reply) => {
     const { status, message } = describeError(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    setErrorHeaders(reply, error);
     return reply.code(status).send({ status, error_msg: message });
   });
   app.setNotFoundHandler((request) => {
@@ -45,7 +47,7 @@ export async function buildApiApp(services: Services): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(observability, { role: 'api', db });
-  await app.register(simulatorRoutes, { db, config });
+  await app.register(simulatorRoutes, { db, config, limits: createAbuseLimits(db, config.limits) });
   scheduleLatestPruning(app, db);
   return app;
 }

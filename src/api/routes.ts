@@ -2,6 +2,7 @@
 // Each route parses, calls one of MiniTwit's actions (src/minitwit.ts) and shapes the reply.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { AbuseLimits } from '../abuse-limits.js';
 import type { Config } from '../config.js';
 import { readLatest } from '../data/simulator.js';
 import type { Queryable } from '../db/index.js';
@@ -13,6 +14,7 @@ import { simulatorGuard } from './simulator-guard.js';
 export interface SimulatorRoutesOptions {
   db: Queryable;
   config: Config;
+  limits: AbuseLimits;
 }
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, S.ErrorReply]));
@@ -26,7 +28,7 @@ const toApiMessage = (m: minitwit.TimelineMessage) => ({
 
 export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> = async (
   app,
-  { db, config },
+  { db, config, limits },
 ) => {
   await app.register(simulatorGuard, { db, credentials: config.simulator });
 
@@ -44,15 +46,17 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
     {
       config: { simulator: { needsCredentials: false } },
       schema: {
-        summary: 'Register a user (no credentials needed, as in the reference)',
+        summary:
+          'Register a user (no credentials needed, as in the reference; without them, the abuse limits on sign-ups apply)',
         querystring: S.LatestQuery,
         body: S.RegisterBody,
-        response: { ...noContent, ...errors(400, 413) },
+        response: { ...noContent, ...errors(400, 413, 429) },
       },
     },
     async (request, reply) => {
       const { username, email, pwd } = request.body;
-      await minitwit.register(db, 'api', { username, email, password: pwd });
+      const attempt = request.fromSimulator ? undefined : { limits, client: request.ip };
+      await minitwit.register(db, 'api', { username, email, password: pwd }, attempt);
       return reply.code(204).send(null);
     },
   );

@@ -1,7 +1,10 @@
-// What every simulator request goes through before its handler: its `?latest=` is recorded (first, even
-// when the request then fails, as the reference does), then its credentials are checked. One hook for
-// every route of the simulator API; a route says in its config when it differs (GET /latest records
-// nothing, POST /register needs no credentials).
+// What every simulator request goes through before its handler: its credentials are checked, then its
+// `?latest=` is recorded (before the request's own work, so even when that then fails, as the reference
+// does). Only a request with the simulator's credentials records `latest`: anyone else could otherwise
+// set what the simulator reads back (the reference records it for anyone). The simulator sends its
+// credentials with every request, POST /register included. One hook for every route of the simulator
+// API; a route says in its config when it differs (GET /latest records nothing, POST /register needs no
+// credentials).
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -12,6 +15,10 @@ import { HttpError } from '../http/errors.js';
 import { setLatestActionId } from '../observability/metrics.js';
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** Sent the simulator's credentials: the API's trusted client (not subject to the abuse limits). */
+    fromSimulator?: boolean;
+  }
   interface FastifyContextConfig {
     /** How the simulator guard treats this route; both default to true. */
     simulator?: { recordsLatest?: boolean; needsCredentials?: boolean };
@@ -39,9 +46,10 @@ export const simulatorGuard = fp<SimulatorGuardOptions>(
     // onRequest: before the body is parsed, so a malformed body cannot skip recording `latest`.
     app.addHook('onRequest', async (request) => {
       const rules = request.routeOptions.config.simulator ?? {};
-      if (rules.recordsLatest !== false) await recordLatestOf(request, db);
-      if (rules.needsCredentials !== false && !hasCredentials(request))
+      request.fromSimulator = hasCredentials(request);
+      if (rules.needsCredentials !== false && !request.fromSimulator)
         throw new HttpError(403, NOT_AUTHORIZED);
+      if (rules.recordsLatest !== false && request.fromSimulator) await recordLatestOf(request, db);
     });
   },
   { name: 'minitwit-simulator-guard' },

@@ -6,12 +6,24 @@ export interface User {
   username: string;
   email: string;
   pwHash: string;
+  /** Raised at every sign-out: sessions issued under an older version have ended. */
+  sessionVersion: number;
 }
 
-const USER_COLUMNS = 'user_id AS "userId", username, email, pw_hash AS "pwHash"';
+const USER_COLUMNS =
+  'user_id AS "userId", username, email, pw_hash AS "pwHash", session_version AS "sessionVersion"';
+
+/**
+ * The forms a name is looked up by: as sent, and composed (NFC), the form names are stored in. A row the
+ * NFC migration could not normalise (its NFC form was taken) is still found by its exact name, first.
+ */
+const lookupForms = (username: string) => [...new Set([username, username.normalize('NFC')])];
+const BY_NAME = 'username = ANY($1::text[]) ORDER BY array_position($1::text[], username) LIMIT 1';
 
 export async function findUserByName(db: Queryable, username: string): Promise<User | undefined> {
-  const rows = await db.query<User>(`SELECT ${USER_COLUMNS} FROM users WHERE username = $1`, [username]);
+  const rows = await db.query<User>(`SELECT ${USER_COLUMNS} FROM users WHERE ${BY_NAME}`, [
+    lookupForms(username),
+  ]);
   return rows[0];
 }
 
@@ -21,27 +33,62 @@ export async function findUserById(db: Queryable, userId: number): Promise<User 
 }
 
 export async function findUserIdByName(db: Queryable, username: string): Promise<number | undefined> {
-  const rows = await db.query<{ userId: number }>(
-    'SELECT user_id AS "userId" FROM users WHERE username = $1',
-    [username],
-  );
+  const rows = await db.query<{ userId: number }>(`SELECT user_id AS "userId" FROM users WHERE ${BY_NAME}`, [
+    lookupForms(username),
+  ]);
   return rows[0]?.userId;
+}
+
+/** A user whose name has this skeleton (looks the same), if any. */
+export async function findNameBySkeleton(db: Queryable, skeleton: string): Promise<string | undefined> {
+  const rows = await db.query<{ username: string }>(
+    'SELECT username FROM users WHERE username_skeleton = $1 LIMIT 1',
+    [skeleton],
+  );
+  return rows[0]?.username;
 }
 
 /** Inserts a user; returns the new id, or undefined when the username is taken (also under a race). */
 export async function insertUser(
   db: Queryable,
-  user: { username: string; email: string; pwHash: string },
+  user: { username: string; email: string; pwHash: string; skeleton?: string },
 ): Promise<number | undefined> {
   const rows = await db.query<{ userId: number }>(
-    `INSERT INTO users (username, email, pw_hash) VALUES ($1, $2, $3)
+    `INSERT INTO users (username, email, pw_hash, username_skeleton) VALUES ($1, $2, $3, $4)
      ON CONFLICT (username) DO NOTHING
      RETURNING user_id AS "userId"`,
-    [user.username, user.email, user.pwHash],
+    [user.username, user.email, user.pwHash, user.skeleton ?? null],
   );
   return rows[0]?.userId;
 }
 
 export async function updatePasswordHash(db: Queryable, userId: number, pwHash: string): Promise<void> {
   await db.query('UPDATE users SET pw_hash = $2 WHERE user_id = $1', [userId, pwHash]);
+}
+
+/** Ends every session of the user (see User.sessionVersion). */
+export async function raiseSessionVersion(db: Queryable, userId: number): Promise<void> {
+  await db.query('UPDATE users SET session_version = session_version + 1 WHERE user_id = $1', [userId]);
+}
+
+/** Up to `limit` users whose skeleton is not yet computed (those that existed before it was). */
+export function usersWithoutSkeleton(
+  db: Queryable,
+  limit: number,
+): Promise<{ userId: number; username: string }[]> {
+  return db.query(
+    'SELECT user_id AS "userId", username FROM users WHERE username_skeleton IS NULL ORDER BY user_id LIMIT $1',
+    [limit],
+  );
+}
+
+export async function setSkeletons(
+  db: Queryable,
+  rows: { userId: number; skeleton: string }[],
+): Promise<void> {
+  await db.query(
+    `UPDATE users SET username_skeleton = s.skeleton
+     FROM unnest($1::bigint[], $2::text[]) AS s(user_id, skeleton) WHERE users.user_id = s.user_id`,
+    [rows.map((r) => r.userId), rows.map((r) => r.skeleton)],
+  );
 }

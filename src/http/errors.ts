@@ -1,7 +1,8 @@
 // How errors become replies. Routes throw HttpError for what is the door's own business (not signed in,
 // a malformed link); MiniTwit's actions throw their own errors (src/minitwit.ts); Fastify throws for
 // malformed requests. Each role's error handler renders the outcome (JSON or HTML).
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
+import { TooManyAttemptsError } from '../abuse-limits.js';
 import { RuleError, UnknownUserError } from '../minitwit.js';
 import { NO_NUL, SINGLE_LINE } from './input-rules.js';
 
@@ -20,6 +21,11 @@ export function describeError(thrown: unknown): { status: number; message: strin
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
   if (error instanceof UnknownUserError) return { status: 404, message: error.message };
   if (error instanceof RuleError) return { status: 400, message: error.message };
+  if (error instanceof TooManyAttemptsError) {
+    const minutes = Math.ceil(error.retryAfterSeconds / 60);
+    const wait = minutes > 1 ? `${minutes} minutes` : 'a minute';
+    return { status: 429, message: `${error.message}: try again in ${wait}.` };
+  }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation?.length) {
     const first = fastifyError.validation[0]!;
@@ -35,6 +41,11 @@ export function describeError(thrown: unknown): { status: number; message: strin
   }
   if (isDatabaseUnavailable(error)) return { status: 503, message: 'The database is unavailable, try again' };
   return { status: 500, message: 'Internal server error' };
+}
+
+/** Headers an error's reply carries besides its body: when a refused client may try again. */
+export function setErrorHeaders(reply: FastifyReply, thrown: unknown): void {
+  if (thrown instanceof TooManyAttemptsError) reply.header('retry-after', String(thrown.retryAfterSeconds));
 }
 
 /** Ajv's words, except where they would puzzle a client. */

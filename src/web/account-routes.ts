@@ -2,6 +2,7 @@
 // order and words, hashing) are MiniTwit's (src/minitwit.ts); a broken rule is shown on the form.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { AbuseLimits } from '../abuse-limits.js';
 import type { Queryable } from '../db/index.js';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
 import * as minitwit from '../minitwit.js';
@@ -27,7 +28,10 @@ const brokenRule = (error: unknown): string => {
   throw error;
 };
 
-export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Queryable }> = async (app, { db }) => {
+export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; limits: AbuseLimits }> = async (
+  app,
+  { db, limits },
+) => {
   app.get('/login', async (request, reply) => {
     if (await currentUser(db, request)) return reply.redirect('/');
     return renderPage(request, reply, 'login', { title: 'Sign In', user: undefined, form: {} });
@@ -38,8 +42,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Queryable }> = async
     if (await currentUser(db, request)) return reply.redirect('/');
     const { username, password } = request.body;
     try {
-      const user = await minitwit.signIn(db, username, password);
-      startSession(request, reply, user.userId);
+      const user = await minitwit.signIn(db, username, password, { limits, client: request.ip });
+      startSession(request, reply, user);
     } catch (error) {
       const data = { title: 'Sign In', user: undefined, error: brokenRule(error), form: { username } };
       return renderPage(request, reply, 'login', data);
@@ -57,7 +61,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Queryable }> = async
     if (await currentUser(db, request)) return reply.redirect('/');
     const { username, email } = request.body;
     try {
-      await minitwit.register(db, 'web', request.body);
+      await minitwit.register(db, 'web', request.body, { limits, client: request.ip });
     } catch (error) {
       const data = { title: 'Sign Up', user: undefined, error: brokenRule(error), form: { username, email } };
       return renderPage(request, reply, 'register', data);
@@ -66,8 +70,12 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Queryable }> = async
     return reply.redirect('/login');
   });
 
-  // A GET, as in the original; the CSRF hook guards it like a POST.
-  app.get('/logout', { config: { changesState: true }, exposeHeadRoute: false }, async (request, reply) => {
+  // A GET, as in the original; the CSRF hooks guard it like a POST, and the link carries the session's
+  // token. Signing out ends every session of the user (a copied cookie too), not just this browser's.
+  const asUser = { changesState: true, needsSessionToken: true };
+  app.get('/logout', { config: asUser, exposeHeadRoute: false }, async (request, reply) => {
+    const user = await currentUser(db, request);
+    if (user) await minitwit.signOut(db, user.userId);
     flash(request, reply, 'You were logged out');
     endSession(request, reply);
     return reply.redirect('/public');

@@ -6,15 +6,16 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
+import { createAbuseLimits } from '../abuse-limits.js';
 import { resolveSessionSecret } from '../config.js';
-import { describeError, HttpError } from '../http/errors.js';
+import { describeError, HttpError, setErrorHeaders } from '../http/errors.js';
 import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
 import { UnknownUserError } from '../minitwit.js';
 import { observability } from '../observability/plugin.js';
 import { accountRoutes } from './account-routes.js';
-import { refuseCrossSiteRequests } from './csrf.js';
+import { refuseCrossSiteRequests, requireSessionToken } from './csrf.js';
 import { renderErrorPage, STATIC_DIR } from './pages.js';
-import { currentUser } from './session.js';
+import { currentUser, sessionOnSend, sessionPolicy } from './session.js';
 import { timelineRoutes } from './timeline-routes.js';
 
 // A 10,000-character message of 4-byte characters is 120 kB once form-encoded (%F0%9F%98%80 each).
@@ -34,6 +35,7 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     const user = status === 503 ? undefined : await currentUser(db, request).catch(() => undefined);
     const shown =
       error instanceof UnknownUserError ? `There is no user called "${error.username}".` : message;
+    setErrorHeaders(reply, error);
     return renderErrorPage(reply, status, shown, user);
   });
   app.setNotFoundHandler(async () => {
@@ -45,14 +47,37 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     frameguard: { action: 'deny' },
     // Browsers send `Origin: null` on a same-origin form post under `no-referrer` (helmet's default), and
     // the CSRF check (csrf.ts) needs the real origin where Sec-Fetch-Site is missing (plain HTTP).
+    // `same-origin` still sends nothing to other sites (gravatar, links out), so no token in a URL leaks.
     referrerPolicy: { policy: 'same-origin' },
-    // Set with the pages' needs in mind (gravatar images) by the security work; HSTS only over TLS.
-    contentSecurityPolicy: false,
+    // The pages run no script and have no inline style: only our stylesheet and images (ours and the
+    // gravatars) load; forms post only to us; no other site may frame us; no <base> or plugins.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'https://www.gravatar.com', 'https://secure.gravatar.com'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    // Set below, over TLS only: over plain HTTP the header means nothing, and on a host that also serves
+    // other things over HTTP (a test instance on a port) it would break them for a year.
     hsts: false,
   });
-  await app.register(cookie, { secret: resolveSessionSecret(config) });
+  app.addHook('onSend', async (request, reply) => {
+    if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');
+  });
+  const secret = resolveSessionSecret(config);
+  app.decorate('sessionPolicy', sessionPolicy(config, secret));
+  // Signed with the first secret; a cookie signed with SESSION_SECRET_PREVIOUS is still accepted.
+  await app.register(cookie, { secret: app.sessionPolicy.secrets });
   await app.register(formbody);
   app.addHook('onRequest', refuseCrossSiteRequests);
+  app.addHook('preHandler', requireSessionToken);
+  sessionOnSend(app);
   await app.register(fastifyStatic, {
     root: STATIC_DIR,
     prefix: '/static/',
@@ -62,7 +87,8 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     maxAge: 86_400_000,
   });
 
-  await app.register(accountRoutes, { db });
+  const limits = createAbuseLimits(db, config.limits);
+  await app.register(accountRoutes, { db, limits });
   await app.register(timelineRoutes, { db });
   return app;
 }

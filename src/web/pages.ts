@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Profile, TimelineMessage } from '../minitwit.js';
-import { takeFlashes } from './session.js';
+import { csrfToken, takeFlashes } from './session.js';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -84,7 +84,13 @@ export function renderPage(
   view: string,
   data: { title: string | Html; user: Profile | undefined } & Record<string, unknown>,
 ): FastifyReply {
-  const html = eta.render(view, { ...data, flashes: takeFlashes(request, reply), stylesheet: STYLESHEET });
+  const html = eta.render(view, {
+    ...data,
+    flashes: takeFlashes(request, reply),
+    stylesheet: STYLESHEET,
+    // The session's CSRF token, for the links and forms that act as the signed-in user (csrf.ts).
+    csrfToken: data.user ? csrfToken(request) : undefined,
+  });
   return reply.type('text/html; charset=utf-8').send(html);
 }
 
@@ -96,7 +102,9 @@ export function renderErrorPage(
   user: Profile | undefined,
 ): FastifyReply {
   const title = STATUS_TITLES[status] ?? 'Error';
-  const html = eta.render('error', { title, status, message, user, flashes: [], stylesheet: STYLESHEET });
+  const csrf = user ? csrfToken(reply.request) : undefined;
+  const data = { title, status, message, user, flashes: [], stylesheet: STYLESHEET, csrfToken: csrf };
+  const html = eta.render('error', data);
   return reply.code(status).type('text/html; charset=utf-8').send(html);
 }
 
@@ -107,7 +115,9 @@ const STATUS_TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };

@@ -30,12 +30,18 @@ export interface StartOptions {
   wrapDatabase?: (db: Database) => Database;
 }
 
-/** The configuration a test runs with: the app's own defaults, JSON logs, a fixed session secret. */
+/**
+ * The configuration a test runs with: the app's own defaults, JSON logs, a fixed session secret; and no
+ * per-client abuse limits, since every injected request comes from one address (test/abuse-limits.test.ts
+ * sets them).
+ */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     LOG_FORMAT: 'json',
     SESSION_SECRET: 'a-test-secret-that-is-long-enough-0123456789',
     DB_POOL_SIZE: '5',
+    SIGNIN_LIMIT_PER_CLIENT: '0',
+    SIGNUP_LIMIT_PER_CLIENT: '0',
     ...env,
   });
 }

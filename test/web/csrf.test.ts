@@ -83,23 +83,29 @@ describe('refused: another site makes a signed-in browser change something', () 
   });
 });
 
+/** The session's CSRF token, as our pages put it in their links and forms (csrf-token.test.ts). */
+const token = async () => /name=csrf_token value="([\w-]+)"/.exec((await alice.get('/')).body)![1]!;
+
 describe('allowed', () => {
   test('when our own page posts a message, then it is stored', async () => {
     const before = await messageCount();
-    expect((await alice.post('/add_message', { text: 'from our page' }, SAME_ORIGIN)).statusCode).toBe(200);
+    const form = { text: 'from our page', csrf_token: await token() };
+    expect((await alice.post('/add_message', form, SAME_ORIGIN)).statusCode).toBe(200);
     expect(await messageCount()).toBe(before + 1);
   });
 
   test('when an old browser posts from our own origin, then it is stored', async () => {
     const before = await messageCount();
-    await alice.post('/add_message', { text: 'old browser' }, { origin: 'http://localhost:80' });
+    const form = { text: 'old browser', csrf_token: await token() };
+    await alice.post('/add_message', form, { origin: 'http://localhost:80' });
     expect(await messageCount()).toBe(before + 1);
   });
 
   test('when our own page links to follow and unfollow, then both happen', async () => {
-    expect((await alice.get('/bob/follow', SAME_ORIGIN)).statusCode).toBe(200);
+    const query = `?token=${await token()}`;
+    expect((await alice.get(`/bob/follow${query}`, SAME_ORIGIN)).statusCode).toBe(200);
     expect(await aliceFollowsBob()).toBe(true);
-    expect((await alice.get('/bob/unfollow', SAME_ORIGIN)).statusCode).toBe(200);
+    expect((await alice.get(`/bob/unfollow${query}`, SAME_ORIGIN)).statusCode).toBe(200);
     expect(await aliceFollowsBob()).toBe(false);
   });
 
