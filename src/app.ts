@@ -8,9 +8,9 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { backfillNameSkeletons } from './minitwit.js';
-import type { Services } from './http/server-options.js';
+import type { AppRole, Services } from './http/server-options.js';
+import { buildOperationsApp } from './observability/operations-app.js';
 import { instrumentDatabase } from './observability/database-metrics.js';
-import type { Source } from './observability/metrics.js';
 import { hashPassword } from './passwords.js';
 import { buildWebApp } from './web/app.js';
 
@@ -48,17 +48,27 @@ async function warmUp(db: Database, config: Config): Promise<void> {
 }
 
 export interface RoleApp {
-  role: Source;
+  role: AppRole;
+  host: string;
   port: number;
   app: FastifyInstance;
 }
 
-/** The apps this process serves (MINITWIT_ROLE), built on one started database; none of them listens yet. */
+/**
+ * The apps this process serves, built on one started database; none of them listens yet: the roles
+ * MINITWIT_ROLE asks for, on HOST, and the operations app (metrics, probes) on METRICS_HOST.
+ */
 export async function buildApps(services: Services): Promise<RoleApp[]> {
-  const { role, webPort, apiPort } = services.config;
+  const { role, host, webPort, apiPort, metricsHost, metricsPort } = services.config;
   const apps: RoleApp[] = [];
-  if (role !== 'api') apps.push({ role: 'web', port: webPort, app: await buildWebApp(services) });
-  if (role !== 'web') apps.push({ role: 'api', port: apiPort, app: await buildApiApp(services) });
+  if (role !== 'api') apps.push({ role: 'web', host, port: webPort, app: await buildWebApp(services) });
+  if (role !== 'web') apps.push({ role: 'api', host, port: apiPort, app: await buildApiApp(services) });
+  apps.push({
+    role: 'metrics',
+    host: metricsHost,
+    port: metricsPort,
+    app: await buildOperationsApp(services),
+  });
   await Promise.all(apps.map(({ app }) => app.ready()));
   return apps;
 }

@@ -28,9 +28,9 @@ let stopping = false;
 async function start(): Promise<void> {
   db = await startDatabase(config, logger);
   apps = await buildApps({ config, db, logger });
-  for (const { app, port, role } of apps) {
+  for (const { app, host, port, role } of apps) {
     if (stopping) return;
-    const address = await app.listen({ host: config.host, port });
+    const address = await app.listen({ host, port });
     logger.info({ role, address }, `MiniTwit ${role} listening on ${address}`);
   }
 }

@@ -23,13 +23,14 @@ async function freePort(): Promise<number> {
 }
 
 async function startServer(env: Record<string, string>) {
-  const [web, api] = [await freePort(), await freePort()];
+  const [web, api, metrics] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, [SERVER], {
     env: {
       PATH: process.env.PATH,
       HOST: '127.0.0.1',
       PORT: String(web),
       API_PORT: String(api),
+      METRICS_PORT: String(metrics),
       LOG_FORMAT: 'json',
       ...env,
     },

@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { observability } from '../observability/plugin.js';
 import { createAbuseLimits } from '../abuse-limits.js';
 import { describeError, HttpError, setErrorHeaders } from '../http/errors.js';
+import { frameworkRefusal } from '../http/framework-errors.js';
 import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
 import { scheduleLatestPruning } from './maintenance.js';
 import { simulatorRoutes } from './routes.js';
@@ -16,7 +17,7 @@ const API_BODY_LIMIT = 64 * 1024;
 /** The simulator API on `services`' database. Built through buildApps (src/app.ts), by the server and the tests alike. */
 export async function buildApiApp(services: Services): Promise<FastifyInstance> {
   const { db, config } = services;
-  const app = Fastify(serverOptions(services, API_BODY_LIMIT)).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify(serverOptions(services, API_BODY_LIMIT, 'api')).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
   app.setErrorHandler((error, request, reply) => {
@@ -26,6 +27,8 @@ export async function buildApiApp(services: Services): Promise<FastifyInstance> 
     return reply.code(status).send({ status, error_msg: message });
   });
   app.setNotFoundHandler((request) => {
+    const refused = frameworkRefusal(request);
+    if (refused) throw new HttpError(refused.status, refused.message);
     throw new HttpError(404, `No such endpoint: ${request.method} ${request.url.split('?')[0]}`);
   });
 
@@ -46,7 +49,7 @@ export async function buildApiApp(services: Services): Promise<FastifyInstance> 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(observability, { role: 'api', db });
+  await app.register(observability, { role: 'api', db, metricsToken: config.metricsToken });
   await app.register(simulatorRoutes, { db, config, limits: createAbuseLimits(db, config.limits) });
   scheduleLatestPruning(app, db);
   return app;

@@ -5,6 +5,11 @@ import { Ajv } from 'ajv';
 import type { Config, TrustProxy } from '../config.js';
 import type { Database } from '../db/index.js';
 import { MinitwitLogController } from '../observability/log-controller.js';
+import type { Source } from '../observability/metrics.js';
+import { clientErrorHandler, rerouteFrameworkError } from './framework-errors.js';
+
+/** The apps a process may run: the two public roles and the internal operations app. */
+export type AppRole = Source | 'metrics';
 
 /** What every app is built from: the configuration, the started database, the process's logger. */
 export interface Services {
@@ -15,7 +20,7 @@ export interface Services {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function serverOptions(services: Services, bodyLimit: number): FastifyServerOptions {
+export function serverOptions(services: Services, bodyLimit: number, role: AppRole): FastifyServerOptions {
   return {
     loggerInstance: services.logger,
     // Fastify's own request lines are off (what `disableRequestLogging: true` did; that flag is deprecated
@@ -37,6 +42,9 @@ export function serverOptions(services: Services, bodyLimit: number): FastifySer
     requestTimeout: 30_000,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
+    // Malformed URLs and the like go through our hooks and error handlers too (framework-errors.ts).
+    frameworkErrors: rerouteFrameworkError,
+    clientErrorHandler: clientErrorHandler(role, services.logger),
   };
 }
 

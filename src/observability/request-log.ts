@@ -2,6 +2,7 @@
 // are off: see log-controller.ts). It is built field by field from an allow-list, so headers, cookies and
 // bodies, where secrets live, never reach it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { urlAsSent } from '../http/framework-errors.js';
 import { isOperational, type RequestOutcome } from './request-metrics.js';
 
 /** Query parameters never logged, whatever a client puts in a URL. */
@@ -28,8 +29,9 @@ function userIdOf(request: FastifyRequest): string | undefined {
 
 export function logRequest(request: FastifyRequest, reply: FastifyReply, outcome: RequestOutcome): void {
   const { statusCode, durationSeconds, route, error } = outcome;
-  const path = request.url.split('?')[0] ?? request.url;
-  const query = loggableQuery(request.url);
+  const url = urlAsSent(request);
+  const path = url.split('?')[0] ?? url;
+  const query = loggableQuery(url);
   const userId = userIdOf(request);
   const durationMs = Math.round(durationSeconds * 1e4) / 10;
   const line = {

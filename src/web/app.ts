@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static';
 import { createAbuseLimits } from '../abuse-limits.js';
 import { resolveSessionSecret } from '../config.js';
 import { describeError, HttpError, setErrorHeaders } from '../http/errors.js';
+import { frameworkRefusal } from '../http/framework-errors.js';
 import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
 import { UnknownUserError } from '../minitwit.js';
 import { observability } from '../observability/plugin.js';
@@ -23,10 +24,10 @@ const WEB_BODY_LIMIT = 160 * 1024;
 
 export async function buildWebApp(services: Services): Promise<FastifyInstance> {
   const { db, config } = services;
-  const app = Fastify(serverOptions(services, WEB_BODY_LIMIT));
+  const app = Fastify(serverOptions(services, WEB_BODY_LIMIT, 'web'));
   app.setValidatorCompiler(validatorCompiler);
   // First, so that its hooks count and log every request, those refused by the hooks below too.
-  await app.register(observability, { role: 'web', db });
+  await app.register(observability, { role: 'web', db, metricsToken: config.metricsToken });
 
   // Every error is a page in the layout; 5xx details stay in the log.
   app.setErrorHandler(async (error, request, reply) => {
@@ -38,8 +39,11 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     setErrorHeaders(reply, error);
     return renderErrorPage(reply, status, shown, user);
   });
-  app.setNotFoundHandler(async () => {
-    throw new HttpError(404, 'There is no such page.');
+  app.setNotFoundHandler(async (request) => {
+    const refused = frameworkRefusal(request);
+    throw refused
+      ? new HttpError(refused.status, refused.message)
+      : new HttpError(404, 'There is no such page.');
   });
 
   await app.register(helmet, {

@@ -60,7 +60,7 @@ export async function refuseCrossSiteRequests(request: FastifyRequest, _reply: F
 }
 
 /** Whether any header says a browser sent the request (see the rule above). */
-export function looksLikeBrowser(request: FastifyRequest): boolean {
+function looksLikeBrowser(request: FastifyRequest): boolean {
   const headers = request.headers;
   if (Object.keys(headers).some((name) => name.startsWith('sec-fetch-'))) return true;
   if (headers['upgrade-insecure-requests'] !== undefined) return true;

@@ -146,11 +146,6 @@ export function endSession(request: FastifyRequest, reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
 }
 
-/** The id of the signed-in user's session as the cookie names it, before any database check. */
-export function sessionUserId(request: FastifyRequest): number | undefined {
-  return readSession(request).session?.userId;
-}
-
 const signedIn = new WeakMap<FastifyRequest, Promise<Profile | undefined>>();
 const resolved = new WeakMap<FastifyRequest, Profile>();
 
@@ -225,11 +220,12 @@ export function csrfToken(request: FastifyRequest): string | undefined {
   return session && tokenOf(session, request.server.sessionPolicy.secrets[0]!);
 }
 
-/** Whether the request's session cookie names a session (signed, not expired) that `token` belongs to. */
+/** Whether the request's session cookie names a session (signed, not expired; not yet checked against the database). */
 export function hasSession(request: FastifyRequest): boolean {
   return readSession(request).session !== undefined;
 }
 
+/** Whether `token` is that session's CSRF token (signed with the current or the previous secret). */
 export function isSessionToken(request: FastifyRequest, token: unknown): boolean {
   const { session } = readSession(request);
   if (!session || typeof token !== 'string') return false;

@@ -13,12 +13,16 @@ export interface TestApp {
   app: FastifyInstance;
   web: FastifyInstance;
   api: FastifyInstance;
+  /** The operations app: /metrics, /healthz, /readyz with details (METRICS_HOST:METRICS_PORT). */
+  metrics: FastifyInstance;
   /** The database as the apps use it (instrumented). */
   db: Database;
   databaseUrl: string | undefined;
   config: Config;
   /** Every log line written so far, parsed. */
   logs(): Record<string, unknown>[];
+  /** Every log line written so far, as written. */
+  rawLogs(): string[];
   close(): Promise<void>;
 }
 
@@ -79,10 +83,14 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     get api() {
       return byRole('api');
     },
+    get metrics() {
+      return byRole('metrics');
+    },
     db,
     databaseUrl: clone.url,
     config,
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    rawLogs: () => [...lines],
     close: async () => {
       await Promise.all(apps.map(({ app }) => app.close()));
       await db.close();

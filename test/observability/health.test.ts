@@ -60,11 +60,12 @@ describe('when the database does not answer', () => {
     close: async () => {},
   };
   const config = testConfig();
+  const METRICS_TOKEN = 'a-token-for-this-test-only';
   const app = Fastify(
-    serverOptions({ config, db: deadDb, logger: createLogger(config, process.stderr) }, 1024),
+    serverOptions({ config, db: deadDb, logger: createLogger(config, process.stderr) }, 1024, 'api'),
   );
   beforeAll(async () => {
-    await app.register(observability, { role: 'api', db: deadDb });
+    await app.register(observability, { role: 'api', db: deadDb, metricsToken: METRICS_TOKEN });
     await app.ready();
   });
   afterAll(() => app.close());
@@ -77,7 +78,8 @@ describe('when the database does not answer', () => {
   });
 
   test('then /metrics says minitwit_database_up 0 and shows the waiting clients', async () => {
-    const samples = parseSamples((await app.inject({ method: 'GET', url: '/metrics' })).body);
+    const headers = { authorization: `Bearer ${METRICS_TOKEN}` };
+    const samples = parseSamples((await app.inject({ method: 'GET', url: '/metrics', headers })).body);
     expect(valueOf(samples, 'minitwit_database_up')).toBe(0);
     expect(valueOf(samples, 'minitwit_db_pool_waiting_clients')).toBe(3);
   });

@@ -132,7 +132,7 @@ describe('secrets never reach a log line', () => {
       query: async () => [],
       poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     } as unknown as Database;
-    const app = Fastify(serverOptions({ config, db, logger: createLogger(config, sink) }, 1024));
+    const app = Fastify(serverOptions({ config, db, logger: createLogger(config, sink) }, 1024, 'web'));
     beforeAll(async () => {
       await app.register(observability, { role: 'web', db });
       app.get('/boom', async (request) => {

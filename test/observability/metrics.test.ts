@@ -12,8 +12,9 @@ afterAll(async () => {
   await Promise.all([api?.close(), web?.close()]);
 });
 
+/** As Prometheus does: on the internal operations port (METRICS_PORT). */
 const scrape = async (t: TestApp) => {
-  const reply = await t.app.inject({ method: 'GET', url: '/metrics' });
+  const reply = await t.metrics.inject({ method: 'GET', url: '/metrics' });
   expect(reply.statusCode).toBe(200);
   expect(reply.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
   return { text: reply.body, samples: parseSamples(reply.body) };
