@@ -1,0 +1,87 @@
+// The moderator's tool reads what users wrote and prints it to a terminal; and a typo in an id must not
+// flag some other message.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { run as flag } from '../../scripts/flag.js';
+import { insertMessage } from '../../src/data/messages.js';
+import { insertUser } from '../../src/data/users.js';
+import type { Database } from '../../src/db/index.js';
+import { openTestDatabase } from '../helpers/database.js';
+
+let db: Database;
+let hostileId: number;
+beforeAll(async () => {
+  ({ db } = await openTestDatabase());
+  // An old row: names could hold such characters before the name rules.
+  const author = (await insertUser(db, { username: 'Eve\u202Eliam', email: 'e@x', pwHash: 'x' }))!;
+  hostileId = await insertMessage(
+    db,
+    author,
+    'hi\u001b[2J\u001b]0;pwned\u0007 \u009b31m red\u202Edesrever\r\nnext',
+  );
+  for (let i = 0; i < 20; i++) await insertMessage(db, author, `filler ${i}`);
+});
+afterAll(() => db.close());
+
+const run = async (...argv: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await flag(argv, {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    env: {},
+    db,
+  });
+  return { code, out, err };
+};
+const flagged = async () =>
+  (await db.query<{ id: number }>('SELECT message_id AS id FROM messages WHERE flagged ORDER BY 1')).map(
+    (r) => r.id,
+  );
+
+/** C0 controls, DEL, C1, bidi controls, line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+test('when listing, then control and bidi characters in texts and names are shown as escapes, one line per message', async () => {
+  const { code, out } = await run('--list');
+  expect(code).toBe(0);
+  const line = out.find((l) => l.startsWith(`${hostileId}\t`))!;
+  expect(line.split('\t').map((field) => RAW_CONTROL.test(field))).toEqual([false, false, false, false]);
+  expect(line).toBe(
+    `${hostileId}\tEve\\u202eliam\t-\thi\\u001b[2J\\u001b]0;pwned\\u0007 \\u009b31m red\\u202edesrever next`,
+  );
+});
+
+test.each([
+  ['0x10', 'a hexadecimal id'],
+  ['1e3', 'an exponent'],
+  ['+5', 'a sign'],
+  ['5.0', 'a decimal point'],
+  ['0', 'zero'],
+  ['99999999999999999999', 'an id beyond any message'],
+  ['', 'an empty argument'],
+])('when an id is %j (%s), then nothing is flagged and it is a usage error', async (id) => {
+  const before = await flagged();
+  const { code, err } = await run(String(hostileId), id);
+  expect(code).toBe(2);
+  expect(err.join('\n')).toContain('Not message ids');
+  expect(await flagged()).toEqual(before);
+});
+
+test.each(['abc', '-1', '0x10', '1e3', ''])(
+  'when --after is %j, then a usage error naming --after, not a stack trace',
+  async (after) => {
+    const { code, out, err } = await run('--list', `--after=${after}`);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err.join('\n')).toMatch(/--after must be/);
+    expect(err.join('\n')).not.toMatch(/\n\s+at /);
+  },
+);
+
+test('when --after is a plain id, then the list starts after it', async () => {
+  const { code, out } = await run('--list', '--after', String(hostileId));
+  expect(code).toBe(0);
+  expect(out).toHaveLength(20);
+  expect(out[0]).toMatch(/\tfiller 0$/);
+});
