@@ -303,7 +303,7 @@ export function resolveSessionSecret(config: Pick<Config, 'sessionSecret' | 'dat
   const file = join(config.dataDir, 'session-secret');
   const stored = readSecretFile(file);
   if (stored) return stored;
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
