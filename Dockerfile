@@ -29,7 +29,10 @@ ENV npm_config_nodedir=/usr/local \
     npm_config_audit=false \
     npm_config_fund=false \
     npm_config_update_notifier=false
-COPY package.json package-lock.json ./
+# .npmrc: engine-strict and strict-allow-scripts (only argon2 may run an install script); patches/: what
+# patch-package applies at install (PGlite keeping a leading U+FEFF).
+COPY package.json package-lock.json .npmrc ./
+COPY patches ./patches
 RUN npm ci \
   && rm -rf node_modules/argon2/prebuilds node_modules/argon2/build \
   && npm rebuild argon2 \

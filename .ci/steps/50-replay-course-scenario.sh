@@ -17,7 +17,7 @@ cleanup() {
 trap cleanup EXIT
 npm run build --silent
 DATABASE_URL=$CI_DATABASE_URL SESSION_SECRET="ci-only-secret-$(openssl rand -hex 24)" \
-  PORT=15000 API_PORT=15001 LOG_LEVEL=warn node dist/src/server.js > /tmp/minitwit-ci-app.log 2>&1 &
+  PORT=15000 API_PORT=15001 METRICS_PORT=15002 LOG_LEVEL=warn node dist/src/server.js > /tmp/minitwit-ci-app.log 2>&1 &
 APP_PID=$!
 for _ in $(seq 60); do curl -sf http://127.0.0.1:15001/latest > /dev/null && break; sleep 0.5; done
 # The course's simulator runs on its own machine; here it shares two cores with the app, so it runs at a

@@ -17,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 
 for database in pglite postgres; do
   for c in "${concurrencies[@]}"; do
-    env=(PORT=15100 API_PORT=15101 LOG_LEVEL=warn SESSION_SECRET="bench-only-$(openssl rand -hex 24)")
+    env=(PORT=15100 API_PORT=15101 METRICS_PORT=15102 LOG_LEVEL=warn SESSION_SECRET="bench-only-$(openssl rand -hex 24)")
     if [ "$database" = postgres ]; then
       name="minitwit_bench_$$_$c"
       psql "$admin/postgres" -qc "CREATE DATABASE $name"

@@ -235,9 +235,12 @@ expect_public_timeline() {
 tool dist/scripts/scenario.js --actions "$ACTIONS" --seed container-smoke --out "$WORK/scenario.csv"
 
 log "1. role all on the embedded database"
-engine_start all MINITWIT_ROLE=all PORT=25000 API_PORT=25001
+engine_start all MINITWIT_ROLE=all PORT=25000 API_PORT=25001 METRICS_PORT=25002
 all=$HANDLE
 check_running "$all" 25000 25001
+# Metrics only on the operations port (METRICS_PORT), not on the public ones.
+check_status 200 http://127.0.0.1:25002/metrics
+check_status 404 http://127.0.0.1:25001/metrics
 expect_public_timeline http://127.0.0.1:25000
 check_status 200 http://127.0.0.1:25001/latest
 replay http://127.0.0.1:25001
@@ -254,9 +257,9 @@ printf '%s' "$SIMULATOR_PASSWORD" > "$SECRETS_DIR/simulator_password"
 chmod 755 "$SECRETS_DIR" && chmod 444 "$SECRETS_DIR"/*
 SECRET_ENV=(DATABASE_URL_FILE=/run/secrets/database_url SESSION_SECRET_FILE=/run/secrets/session_secret
   SIMULATOR_PASSWORD_FILE=/run/secrets/simulator_password SHUTDOWN_DRAIN_MS=2000)
-engine_start api MINITWIT_ROLE=api API_PORT=25011 "${SECRET_ENV[@]}"
+engine_start api MINITWIT_ROLE=api API_PORT=25011 METRICS_PORT=25012 "${SECRET_ENV[@]}"
 api=$HANDLE
-engine_start web MINITWIT_ROLE=web PORT=25010 "${SECRET_ENV[@]}"
+engine_start web MINITWIT_ROLE=web PORT=25010 METRICS_PORT=25013 "${SECRET_ENV[@]}"
 web=$HANDLE
 SECRETS_DIR=""
 check_running "$api" 25011

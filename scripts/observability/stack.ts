@@ -11,6 +11,8 @@ import { freePort, startProcess, waitForHttp } from './processes.js';
 export interface Stack {
   apiUrl: string;
   webUrl: string;
+  /** The app's operations port (METRICS_PORT): /metrics, and /readyz with details. */
+  metricsUrl: string;
   prometheusUrl: string;
   appLog: string;
   /** Jobs scraped besides minitwit-api and prometheus: `node`, `postgres` when their exporter exists here. */
@@ -20,16 +22,18 @@ export interface Stack {
 async function startApp(
   tmp: string,
   db: CheckDatabase,
-): Promise<Pick<Stack, 'apiUrl' | 'webUrl' | 'appLog'>> {
+): Promise<Pick<Stack, 'apiUrl' | 'webUrl' | 'metricsUrl' | 'appLog'>> {
   const server = join(REPO_ROOT, 'dist/src/server.js');
   if (!existsSync(server)) throw new Error(`${server} is missing: run npm run build first`);
-  const [webPort, apiPort] = [await freePort(), await freePort()];
+  const [webPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MINITWIT_ROLE: 'all',
     HOST: '127.0.0.1',
     PORT: String(webPort),
     API_PORT: String(apiPort),
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: String(metricsPort),
     DATA_DIR: join(tmp, 'data'),
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
@@ -41,7 +45,12 @@ async function startApp(
   const app = startProcess('app', process.execPath, [server], { env, logFile: appLog });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await waitForHttp(`${apiUrl}/readyz`, 60_000, app);
-  return { apiUrl, webUrl: `http://127.0.0.1:${webPort}`, appLog };
+  return {
+    apiUrl,
+    webUrl: `http://127.0.0.1:${webPort}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
+    appLog,
+  };
 }
 
 async function startExporters(tmp: string, db: CheckDatabase) {
@@ -77,9 +86,10 @@ export async function startStack(tmp: string, db: CheckDatabase): Promise<Stack>
   const app = await startApp(tmp, db);
   const exporterJobs = await startExporters(tmp, db);
   const port = await freePort();
-  // Only the API port: in one process both ports serve the same registry (see prometheus.yml).
+  // The operations port: one registry for the whole process (both roles, told apart by `role`), under
+  // the job name the dashboards and alerts expect of the API.
   const jobs = [
-    { job: 'minitwit-api', target: new URL(app.apiUrl).host },
+    { job: 'minitwit-api', target: new URL(app.metricsUrl).host },
     ...exporterJobs,
     { job: 'prometheus', target: `127.0.0.1:${port}` },
   ];

@@ -1,5 +1,6 @@
 // A person in a real browser (headless Chromium): signs up exactly as the course's browser test does,
-// signs in, posts, follows and unfollows someone, signs out; and another site cannot act for them.
+// signs in, posts, follows and unfollows someone, signs out; and another site cannot act for them. Every
+// page is watched for Content-Security-Policy violations: the policy must block nothing our pages use.
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -13,6 +14,8 @@ let t: TestApp;
 let browser: Browser;
 let page: Page;
 let base: string;
+/** Every CSP violation the browser reported, with the page it happened on. */
+const cspViolations: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -38,6 +41,16 @@ beforeAll(async () => {
     ],
   });
   page = await browser.newPage();
+  // Injected by the browser's protocol, not by the page: the page's own CSP does not apply to it.
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`),
+    ),
+  );
+  page.on('console', (message) => {
+    if (/CSP violation|Content Security Policy/i.test(message.text()))
+      cspViolations.push(`${page.url()}: ${message.text()}`);
+  });
 });
 
 afterAll(async () => {
@@ -148,6 +161,15 @@ describe('a person using MiniTwit in a browser', () => {
       'rgb(202, 236, 233)',
     );
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test('when every kind of page has been shown, then the browser reported no Content-Security-Policy violation', async () => {
+    for (const path of ['/', '/public', '/Other', '/Me', '/login', '/register', '/nobody-here', '/%ED%A0%80'])
+      await page.goto(`${base}${path}`);
+    expect(await page.evaluate<string>('getComputedStyle(document.body).backgroundColor')).toBe(
+      'rgb(202, 236, 233)',
+    );
+    expect(cspViolations).toEqual([]);
   });
 
   test('when signing out, then "You were logged out" on the public timeline', async () => {
