@@ -42,11 +42,10 @@ beforeAll(async () => {
   });
   page = await browser.newPage();
   // Injected by the browser's protocol, not by the page: the page's own CSP does not apply to it.
-  await page.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (event) =>
-      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`),
-    ),
-  );
+  await page.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (event) =>
+      console.error('CSP violation: ' + event.violatedDirective + ' blocked ' + (event.blockedURI || 'inline')))`,
+  });
   page.on('console', (message) => {
     if (/CSP violation|Content Security Policy/i.test(message.text()))
       cspViolations.push(`${page.url()}: ${message.text()}`);
