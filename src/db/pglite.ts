@@ -1,6 +1,6 @@
-import { dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
-import { secureDataDir } from './data-dir.js';
+import { secureTree } from './data-dir.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { parseInt8, type Database, type Queryable } from './database.js';
 
@@ -32,8 +32,8 @@ export async function assertTextRoundTrips(db: Queryable): Promise<void> {
 export async function openPglite(options: PgliteOptions = {}): Promise<Database & { pglite: PGlite }> {
   let unlock = () => {};
   if (options.dataDir) {
-    secureDataDir(dirname(options.dataDir)); // DATA_DIR: the database's folder and the session secret
-    secureDataDir(options.dataDir);
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    secureTree(options.dataDir);
     unlock = lockDataDir(`${options.dataDir}.lock`);
   }
   const pglite = await PGlite.create({
@@ -54,7 +54,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
   const counted = wrap(pglite);
   try {
     // initdb or a loaded dump has just written files 0666: owner-only, as the rest of DATA_DIR.
-    if (options.dataDir) secureDataDir(options.dataDir);
+    if (options.dataDir) secureTree(options.dataDir);
     await assertTextRoundTrips(counted);
   } catch (error) {
     await pglite.close();

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, test } from 'vitest';
 import { loadConfig, resolveSessionSecret } from '../../src/config.js';
-import { secureDataDir } from '../../src/db/data-dir.js';
+import { DataDirError, secureDataDir } from '../../src/db/data-dir.js';
 import { openPglite } from '../../src/db/pglite.js';
 
 const root = mkdtempSync(join(tmpdir(), 'minitwit-datadir-'));
@@ -44,7 +44,8 @@ test('when the embedded database is created and used, then DATA_DIR and every fi
   try {
     const config = loadConfig({ DATA_DIR: dataDir });
     resolveSessionSecret(config);
-    // As openDatabase opens it (src/db/index.ts), from the template rather than by initdb.
+    // As openDatabase opens it (src/db/index.ts), but from the template rather than by initdb.
+    secureDataDir(dataDir);
     const db = await openPglite({ dataDir: join(dataDir, 'pglite'), loadDataDir: template() });
     await db.exec('CREATE TABLE t (x text); INSERT INTO t VALUES (1)');
     await db.close();
@@ -63,7 +64,18 @@ test('when DATA_DIR was left open to everyone, then start makes it owner-only ag
   for (const dir of [dataDir, join(dataDir, 'pglite'), join(dataDir, 'pglite', 'base')])
     chmodSync(dir, 0o777);
   chmodSync(join(dataDir, 'pglite', 'base', 'hashes'), 0o666);
+  writeFileSync(join(dataDir, 'operator-notes.txt'), 'not ours', { mode: 0o644 });
+  chmodSync(join(dataDir, 'operator-notes.txt'), 0o644);
   secureDataDir(dataDir);
-  expect(openToOthers(dataDir)).toEqual([]);
+  expect(openToOthers(dataDir)).toEqual([`${join(dataDir, 'operator-notes.txt')} 644`]);
   expect(statSync(join(dataDir, 'pglite', 'base', 'hashes')).mode & 0o777).toBe(0o600);
+});
+
+test('when DATA_DIR is a shared directory such as /tmp, then start refuses instead of locking it', () => {
+  const shared = join(root, 'shared');
+  mkdirSync(shared);
+  chmodSync(shared, 0o1777);
+  expect(() => secureDataDir(shared)).toThrow(DataDirError);
+  expect(() => secureDataDir(shared)).toThrow(/directory of its own/);
+  expect(statSync(shared).mode & 0o7777).toBe(0o1777);
 });

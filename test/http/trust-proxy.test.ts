@@ -20,7 +20,7 @@ async function seenAddress(t: TestApp, from: string, forwardedFor: string) {
   return (line?.client as { ip?: string } | undefined)?.ip;
 }
 
-describe.each([
+const CASES: [trust: string, cases: [from: string, seen: string][]][] = [
   // TRUST_PROXY, [connecting from, the address that must be seen]...
   [
     'false',
@@ -53,7 +53,9 @@ describe.each([
       ['172.16.0.1', '172.16.0.1'],
     ],
   ],
-] as const)('TRUST_PROXY=%s', (trust, cases) => {
+];
+
+describe.each(CASES)('TRUST_PROXY=%s', (trust, cases) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startApp({ role: 'web', env: { TRUST_PROXY: trust, LOG_LEVEL: 'debug' } });
