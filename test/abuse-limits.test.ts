@@ -3,10 +3,8 @@
 // with its credentials, is never limited; and `latest` is recorded only for it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { clientKey } from '../src/abuse-limits.js';
-import { buildApps } from '../src/app.js';
 import { findUserByName } from '../src/data/users.js';
-import { createLogger } from '../src/observability/logger.js';
-import { startApp, testConfig, type TestApp } from './helpers/app.js';
+import { appsOn, startApp, type TestApp } from './helpers/app.js';
 import { sim, simulatorHeaders } from './helpers/simulator.js';
 import { Visitor } from './helpers/web.js';
 
@@ -72,11 +70,10 @@ describe('signing in', () => {
 
   test('when another replica (another app on the same database) is asked, then it counts the same failures', async () => {
     await from('10.4.0.1').register('shared-count', 'right');
-    const config = testConfig({ MINITWIT_ROLE: 'web', ...LIMITS, SIGNIN_LIMIT_PER_CLIENT: '8' });
-    const [replica] = await buildApps({ config, db: t.db, logger: createLogger(config) });
+    const replica = await appsOn(t, LIMITS);
     try {
       for (let i = 0; i < 5; i++) await signIn(`10.4.0.${i + 2}`, 'shared-count', 'wrong');
-      const reply = await from('10.4.0.50', replica!.app).post(
+      const reply = await from('10.4.0.50', replica.web).post(
         '/login',
         { username: 'shared-count', password: 'right' },
         {},
@@ -84,7 +81,7 @@ describe('signing in', () => {
       );
       expect(reply.statusCode).toBe(429);
     } finally {
-      await replica!.app.close();
+      await replica.close();
     }
   });
 });

@@ -2,21 +2,28 @@
 // the abuse limits, so a client must not be able to choose it. TRUST_PROXY=true (every hop) is refused
 // by the configuration (test/config-security.test.ts).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startApp, type TestApp } from '../helpers/app.js';
+import { appsOn, startApp, type TestApp } from '../helpers/app.js';
 
 const CLIENT = '198.51.100.7';
 /** What a client writes itself, then what its proxy appends: the client's real address. */
 const FORWARDED = `203.0.113.99, ${CLIENT}`;
 
+type Apps = Awaited<ReturnType<typeof appsOn>>;
+let t: TestApp;
+beforeAll(async () => {
+  t = await startApp({ role: 'web', env: { LOG_LEVEL: 'silent' } });
+});
+afterAll(() => t.close());
+
 /** The address the access log recorded for a request sent from `from` with X-Forwarded-For. */
-async function seenAddress(t: TestApp, from: string, forwardedFor: string) {
-  const reply = await t.web.inject({
+async function seenAddress(apps: Apps, from: string, forwardedFor: string) {
+  const reply = await apps.web.inject({
     method: 'GET',
     url: '/healthz',
     remoteAddress: from,
     headers: { 'x-forwarded-for': forwardedFor },
   });
-  const line = t.logs().find((l) => l['http.request.id'] === reply.headers['x-request-id']);
+  const line = apps.logs().find((l) => l['http.request.id'] === reply.headers['x-request-id']);
   return (line?.client as { ip?: string } | undefined)?.ip;
 }
 
@@ -56,16 +63,16 @@ const CASES: [trust: string, cases: [from: string, seen: string][]][] = [
 ];
 
 describe.each(CASES)('TRUST_PROXY=%s', (trust, cases) => {
-  let t: TestApp;
+  let apps: Apps;
   beforeAll(async () => {
-    t = await startApp({ role: 'web', env: { TRUST_PROXY: trust, LOG_LEVEL: 'debug' } });
+    apps = await appsOn(t, { TRUST_PROXY: trust, LOG_LEVEL: 'debug' });
   });
-  afterAll(() => t.close());
+  afterAll(() => apps.close());
 
   test.each(cases)(
     'when %s connects and forwards a client, then %s is the address seen',
     async (from, seen) => {
-      expect(await seenAddress(t, from, FORWARDED)).toBe(seen);
+      expect(await seenAddress(apps, from, FORWARDED)).toBe(seen);
     },
   );
 });

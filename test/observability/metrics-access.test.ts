@@ -2,18 +2,18 @@
 // counts and pool state, so they are served on an internal address (METRICS_HOST:METRICS_PORT), and on
 // the public ports only to a Prometheus that sends METRICS_TOKEN.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startApp, type TestApp } from '../helpers/app.js';
+import { appsOn, startApp, type TestApp } from '../helpers/app.js';
 import { parseSamples, valueOf } from './prometheus-text.js';
 
 const TOKEN = 'a-metrics-token-for-the-tests-0123';
 
-describe('without METRICS_TOKEN (the default)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp({ env: { LOG_LEVEL: 'silent' } });
-  });
-  afterAll(() => t.close());
+let t: TestApp;
+beforeAll(async () => {
+  t = await startApp({ env: { LOG_LEVEL: 'silent' } });
+});
+afterAll(() => t.close());
 
+describe('without METRICS_TOKEN (the default)', () => {
   test.each(['web', 'api'] as const)(
     'when /metrics is asked on the public %s port, then 404 and no metric',
     async (role) => {
@@ -61,16 +61,16 @@ describe('without METRICS_TOKEN (the default)', () => {
 });
 
 describe('with METRICS_TOKEN', () => {
-  let t: TestApp;
+  let withToken: Awaited<ReturnType<typeof appsOn>>;
   beforeAll(async () => {
-    t = await startApp({ env: { LOG_LEVEL: 'silent', METRICS_TOKEN: TOKEN } });
+    withToken = await appsOn(t, { METRICS_TOKEN: TOKEN });
   });
-  afterAll(() => t.close());
+  afterAll(() => withToken.close());
 
   test.each(['web', 'api', 'metrics'] as const)(
     'when the %s port is scraped with the token, then 200',
     async (role) => {
-      const reply = await t[role].inject({
+      const reply = await withToken[role].inject({
         method: 'GET',
         url: '/metrics',
         headers: { authorization: `Bearer ${TOKEN}` },
@@ -87,7 +87,7 @@ describe('with METRICS_TOKEN', () => {
     ['Basic credentials', { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }],
   ])('when it is scraped with %s, then 401 and no metric', async (_what, headers) => {
     for (const role of ['web', 'api', 'metrics'] as const) {
-      const reply = await t[role].inject({ method: 'GET', url: '/metrics', headers });
+      const reply = await withToken[role].inject({ method: 'GET', url: '/metrics', headers });
       expect(reply.statusCode).toBe(401);
       expect(reply.headers['www-authenticate']).toBe('Bearer');
       expect(reply.body).not.toContain('minitwit_');

@@ -3,7 +3,7 @@
 // over-long one) get the same treatment as any other: our page, our headers, a request id, a log line
 // and a metric.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startApp, type TestApp } from '../helpers/app.js';
+import { appsOn, startApp, type TestApp } from '../helpers/app.js';
 import { parseSamples, valueOf } from '../observability/prometheus-text.js';
 import { field } from '../observability/ecs-fields.js';
 import { Visitor } from '../helpers/web.js';
@@ -78,7 +78,7 @@ describe('other headers', () => {
   });
 
   test('when a client that is not a trusted proxy claims HTTPS, then no Strict-Transport-Security', async () => {
-    const direct = await startApp({ role: 'web', env: { LOG_LEVEL: 'silent' } });
+    const direct = await appsOn(t, { TRUST_PROXY: 'false' });
     try {
       const reply = await new Visitor(direct.web).get('/public', { 'x-forwarded-proto': 'https' });
       expect(reply.headers['strict-transport-security']).toBeUndefined();

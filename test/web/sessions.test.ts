@@ -1,9 +1,7 @@
 // Sessions end: at sign-out (everywhere, a copied cookie too), when idle too long, and at an absolute
 // age; the secret that signs them can be rotated without signing everyone out.
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import { buildApps } from '../../src/app.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { startWeb, testConfig, type TestApp } from '../helpers/app.js';
+import { appsOn, startWeb, type TestApp } from '../helpers/app.js';
 import { Visitor } from '../helpers/web.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -90,25 +88,21 @@ describe('expiry', () => {
 });
 
 describe('rotating the secret', () => {
-  const webWith = async (env: Record<string, string>) => {
-    const config = testConfig({ MINITWIT_ROLE: 'web', LOG_LEVEL: 'silent', ...env });
-    if (t.databaseUrl) Object.assign(config, { databaseUrl: t.databaseUrl });
-    const [web] = await buildApps({ config, db: t.db, logger: createLogger(config) });
-    return web!.app;
-  };
+  /** The web app of another replica on the same database, with other secrets. */
+  const webWith = (env: Record<string, string>) => appsOn(t, env);
 
   test('when the old secret is given as SESSION_SECRET_PREVIOUS, then its sessions go on and are re-signed with the new one', async () => {
     const gina = await signedInVisitor('gina');
     const rotated = await webWith({ SESSION_SECRET: NEW_SECRET, SESSION_SECRET_PREVIOUS: OLD_SECRET });
     try {
-      const onRotated = copyOf(gina, rotated);
+      const onRotated = copyOf(gina, rotated.web);
       const reply = await onRotated.get('/public');
       expect(reply.body).toContain('sign out [gina]');
       expect(sessionCookie(reply)).toBeDefined();
       // Re-signed: the cookie now works where only the new secret is known.
       const newOnly = await webWith({ SESSION_SECRET: NEW_SECRET });
       try {
-        expect(await signedInAs(copyOf(onRotated, newOnly))).toBe('gina');
+        expect(await signedInAs(copyOf(onRotated, newOnly.web))).toBe('gina');
       } finally {
         await newOnly.close();
       }
@@ -121,7 +115,7 @@ describe('rotating the secret', () => {
     const hank = await signedInVisitor('hank');
     const newOnly = await webWith({ SESSION_SECRET: NEW_SECRET });
     try {
-      expect(await signedInAs(copyOf(hank, newOnly))).toBeUndefined();
+      expect(await signedInAs(copyOf(hank, newOnly.web))).toBeUndefined();
     } finally {
       await newOnly.close();
     }
