@@ -29,9 +29,10 @@ ENV npm_config_nodedir=/usr/local \
     npm_config_audit=false \
     npm_config_fund=false \
     npm_config_update_notifier=false
-# .npmrc: engine-strict and strict-allow-scripts (only argon2 may run an install script); patches/: what
+# .npmrc: engine-strict and strict-allow-scripts (only argon2 and better-sqlite3 may run install scripts);
+# .prebuild-installrc: better-sqlite3 compiles from source, never downloads a binary; patches/: what
 # patch-package applies at install (PGlite keeping a leading U+FEFF).
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json .npmrc .prebuild-installrc ./
 COPY patches ./patches
 RUN npm ci \
   && rm -rf node_modules/argon2/prebuilds node_modules/argon2/build \

@@ -1,6 +1,6 @@
 // What `npm ci` installs, read from the lockfile: every package runs on the Node.js we support, and the
-// only install scripts that run are the ones package.json's allowScripts lets run (reviewed: none of
-// them downloads anything; .npmrc makes any other one fail the install).
+// only install scripts that run are the ones package.json's allowScripts lets run, each reviewed (none
+// downloads anything; .npmrc makes any other one fail the install).
 import { readFileSync } from 'node:fs';
 import semver from 'semver';
 import { describe, expect, test } from 'vitest';
@@ -33,11 +33,13 @@ describe('the installed packages', () => {
     expect(refusing).toEqual([]);
   });
 
-  test('when a package has an install script, then allowScripts names it (and only argon2 has one)', () => {
+  test('when a package has an install script, then allowScripts names it, and it is one we reviewed', () => {
     const withScripts = installed.filter(([, pkg]) => pkg.hasInstallScript).map(([path]) => nameOf(path));
-    // argon2's script is node-gyp-build: it keeps the prebuilt binary the package ships when that loads,
-    // else compiles from source (it segfaults Node 20 on some hosts); it downloads nothing.
-    expect(withScripts).toEqual(['argon2']);
+    // argon2: node-gyp-build keeps the prebuilt binary the package ships when that loads, else compiles
+    // from source (the prebuilt one segfaults Node 20 on some hosts); it downloads nothing.
+    // better-sqlite3: prebuild-install would download a binary from GitHub; .prebuild-installrc makes it
+    // compile from source instead (node-gyp, from the sources the package ships).
+    expect(withScripts.sort()).toEqual(['argon2', 'better-sqlite3']);
     const allowed = Object.entries(manifest.allowScripts ?? {})
       .filter(([, allow]) => allow)
       .map(([name]) => name.replace(/(.)@.*$/, '$1'));
@@ -48,5 +50,6 @@ describe('the installed packages', () => {
     const npmrc = readFileSync('.npmrc', 'utf8');
     expect(npmrc).toMatch(/^strict-allow-scripts=true$/m);
     expect(npmrc).toMatch(/^engine-strict=true$/m);
+    expect(readFileSync('.prebuild-installrc', 'utf8')).toMatch(/^buildFromSource=true$/m);
   });
 });

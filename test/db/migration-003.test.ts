@@ -1,4 +1,4 @@
-// Migration 002 on a database that already holds users: names become NFC where that loses no one, every
+// Migration 003 on a database that already holds users: names become NFC where that loses no one, every
 // user stays reachable by the name they had, and the app fills in the names' skeletons at start.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findUserByName } from '../../src/data/users.js';
@@ -13,8 +13,8 @@ const ids = new Map<string, number>();
 
 beforeAll(async () => {
   ({ db } = await openTestDatabase());
-  // The database as it was before 002: its objects gone, and it not recorded as applied.
-  await db.exec(`DELETE FROM schema_migrations WHERE version >= 2;
+  // The database as it was before 003: its objects gone, and it not recorded as applied.
+  await db.exec(`DELETE FROM schema_migrations WHERE version >= 3;
     DROP TABLE rate_limits;
     ALTER TABLE users DROP COLUMN session_version, DROP COLUMN username_skeleton`);
   for (const username of [
@@ -32,7 +32,7 @@ beforeAll(async () => {
     ids.set(username, row!.userId);
   }
   await db.query('INSERT INTO messages (author_id, text) VALUES ($1, $2)', [ids.get('Rene\u0301'), 'kept']);
-  expect(await migrate(db)).toEqual(['002_security']);
+  expect(await migrate(db)).toEqual(['003_security']);
 });
 afterAll(() => db.close());
 
