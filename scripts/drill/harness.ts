@@ -95,7 +95,7 @@ export interface RunningApp {
 
 /** `node dist/src/server.js` with `env` (DATABASE_URL or DATA_DIR), on free ports, ready to serve. */
 export async function startServer(env: Record<string, string>, logFile: string): Promise<RunningApp> {
-  const [webPort, apiPort] = [await freePort(), await freePort()];
+  const [webPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const out = openSync(logFile, 'a');
   const child: ChildProcess = spawn('node', [join(DIST, 'src/server.js')], {
     env: {
@@ -105,6 +105,7 @@ export async function startServer(env: Record<string, string>, logFile: string):
       HOST: '127.0.0.1',
       PORT: String(webPort),
       API_PORT: String(apiPort),
+      METRICS_PORT: String(metricsPort),
       ...env,
     },
     stdio: ['ignore', out, out],

@@ -9,7 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const scrape = async () => parseSamples((await api.app.inject({ method: 'GET', url: '/metrics' })).body);
+// As Prometheus does: on the operations port (METRICS_PORT).
+const scrape = async () => parseSamples((await api.metrics.inject({ method: 'GET', url: '/metrics' })).body);
 
 test('when no backup ever succeeded, then the last backup time and size are 0 (old enough to alert)', async () => {
   const samples = await scrape();
