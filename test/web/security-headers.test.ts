@@ -2,6 +2,8 @@
 // only, no caching of signed-in pages; and the requests Fastify itself refuses (a malformed URL, an
 // over-long one) get the same treatment as any other: our page, our headers, a request id, a log line
 // and a metric.
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appsOn, startApp, type TestApp } from '../helpers/app.js';
 import { parseSamples, valueOf } from '../observability/prometheus-text.js';
@@ -158,5 +160,32 @@ describe('requests Fastify refuses before routing', () => {
     expect(reply.headers['x-request-id']).toBeDefined();
     expect(lineOf(String(reply.headers['x-request-id']))).toBeDefined();
     expect(await metric('api', '400')).toBe(before + 1);
+  });
+
+  test('when a request is not valid HTTP, then 400 with a request id, counted and logged (it never becomes a request)', async () => {
+    const errors = async () =>
+      valueOf(
+        parseSamples((await t.metrics.inject({ method: 'GET', url: '/metrics' })).body),
+        'minitwit_http_errors_total',
+        { role: 'web', route: 'unparsed' },
+      );
+    const before = await errors();
+    await t.web.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.web.server.address() as AddressInfo;
+    const response = await new Promise<string>((resolve, reject) => {
+      let data = '';
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'),
+      );
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(response).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const requestId = /\r\nX-Request-Id: ([\w-]+)\r\n/.exec(response)?.[1];
+    expect(requestId).toBeDefined();
+    expect(response).toContain('{"status":400,"error_msg":"The request is not valid HTTP"}');
+    expect(await errors()).toBe(before + 1);
+    expect(t.logs().some((line) => line['http.request.id'] === requestId)).toBe(true);
   });
 });
