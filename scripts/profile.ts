@@ -93,7 +93,13 @@ export const run = defineCommand(
       const dir = join(out, `${index + 1}-${endpoint.role}`);
       await mkdir(dir, { recursive: true });
       const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, server], {
-        env: { ...io.env, PORT: String(webPort), API_PORT: String(webPort + 1), HOST: '127.0.0.1' },
+        env: {
+          ...io.env,
+          PORT: String(webPort),
+          API_PORT: String(webPort + 1),
+          METRICS_PORT: String(webPort + 2),
+          HOST: '127.0.0.1',
+        },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       const exited = new Promise<number | null>((resolve) => app.once('exit', resolve));

@@ -117,7 +117,8 @@ test('no action of MiniTwit scans messages or follows sequentially', async () =>
     'SELECT user_id AS "userId" FROM users WHERE username = $1',
     [names.heavyFollower],
   );
-  const follower = (await as('the signed-in user (web)', (q) => minitwit.findProfile(q, row!.userId)))!;
+  const signedIn = await as('the signed-in user (web)', (q) => minitwit.findSessionUser(q, row!.userId));
+  const follower = signedIn!.profile;
 
   const publicPage = await as('public timeline (web, first page)', (q) =>
     minitwit.publicTimeline(q, page(31)),
