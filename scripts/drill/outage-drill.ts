@@ -7,7 +7,7 @@
 // many seconds after the database accepts connections again is measured); every write the replay saw
 // acknowledged is in the database (npm run check-acknowledged).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -136,10 +136,25 @@ interface FaultResult {
   recoverySeconds: number;
 }
 
+const writeLines = (file: string) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 const countUnacknowledged = (file: string) =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.includes('"acknowledged":false')).length;
+  writeLines(file).filter((line) => line.includes('"acknowledged":false')).length;
+
+/** The replay as a child process (at a lower priority, as in CI), its output collected. */
+function startReplay(args: string[]) {
+  const child = spawn('nice', ['-n', '10', 'node', join(REPO_ROOT, 'dist/scripts/replay.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const ended = new Promise<{ stdout: string; stderr: string }>((resolve) =>
+    child.on('close', () => resolve({ stdout, stderr })),
+  );
+  return { child, ended };
+}
 
 async function injectFault(
   name: string,
@@ -208,6 +223,8 @@ export async function outageDrill(options: OutageOptions): Promise<void> {
   console.log(`-- a throwaway PostgreSQL cluster on port ${options.port}`);
   const cluster = await Cluster.create(options.port, options.pgBin);
   const apps: AppProcess[] = [];
+  let replay: ReturnType<typeof startReplay> | undefined;
+  let probing: ReturnType<typeof startProbing> | undefined;
   try {
     const databaseUrl = cluster.url();
     // Migrated by the first process to start; the second finds nothing to do.
@@ -217,26 +234,29 @@ export async function outageDrill(options: OutageOptions): Promise<void> {
     console.log(
       `-- the app (api ${api.url}, web ${web.url}) on ${databaseUrl}; replaying ${options.limit} actions`,
     );
-    let replayEnded = false;
-    const replayed = runScript(
-      'scripts/replay.js',
-      // --json: the report on stdout; --acknowledged: every write's outcome, logged as it is answered.
+    // --json: the report on stdout; --acknowledged: every write's outcome, logged as it is answered.
+    replay = startReplay(
       ['--url', api.url, '--csv', options.csv, '--limit', String(options.limit), '--concurrency', '4'].concat(
         ['--acknowledged', writeLog, '--json', '--quiet'],
       ),
-      {},
-      { nice: true, quiet: true, anyExit: true },
-    ).finally(() => (replayEnded = true));
-    const probing = startProbing(web, api);
-    await sleep(3000);
+    );
+    probing = startProbing(web, api);
+    // The faults come once the replay is well under way (its start is slow on a busy machine).
+    for (let waited = 0; writeLines(writeLog).length < 500; waited += 200) {
+      if (waited > 120_000 || replay.child.exitCode !== null) check(false, 'the replay is writing');
+      await sleep(200);
+    }
     const results: FaultResult[] = [];
     results.push(await injectFault('stop', 'fast', options, cluster, probing, writeLog));
     await sleep(3000);
     results.push(await injectFault('crash', 'immediate', options, cluster, probing, writeLog));
-    check(!replayEnded, `the replay was still writing when both faults were over (else raise --limit)`);
-    const output = await replayed;
+    check(
+      replay.child.exitCode === null,
+      `the replay was still writing when both faults were over (else raise --limit)`,
+    );
+    const { stdout } = await replay.ended;
     await probing.stop();
-    const report = JSON.parse(output.slice(output.search(/^\{$/m))) as {
+    const report = JSON.parse(stdout) as {
       actions: { sent: number };
       errors: { total: number; wrongStatus: { total: number }; timeout: number; connection: number };
     };
@@ -275,6 +295,8 @@ export async function outageDrill(options: OutageOptions): Promise<void> {
     }
     console.log(`acknowledged writes checked: ${acknowledged}, lost: 0`);
   } finally {
+    replay?.child.kill('SIGKILL');
+    await probing?.stop();
     for (const app of apps) app.child.kill('SIGKILL');
     if (options.keep) console.log(`kept: ${work}`);
     else rmSync(work, { recursive: true, force: true });
