@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 
 /** The newest server's bin directory (Debian keeps them off PATH), else whatever PATH has. */
-export function findPgBin(): string {
+function findPgBin(): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root)
     ? readdirSync(root)

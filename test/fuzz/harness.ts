@@ -240,7 +240,7 @@ const rowsDigest = (table: string, order: string) =>
   `(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY ${order}), '')) FROM ${table} t)`;
 
 /** Every table's content in one statement (one snapshot). */
-export async function digest(db: Queryable): Promise<Digest> {
+async function digest(db: Queryable): Promise<Digest> {
   const [row] = await db.query<Digest>(
     `SELECT ${rowsDigest('users', 't.user_id')} AS users,
             ${rowsDigest('follows', 't.who_id, t.whom_id')} AS follows,
@@ -253,7 +253,7 @@ export async function digest(db: Queryable): Promise<Digest> {
   return row!;
 }
 
-export interface Allowed {
+interface Allowed {
   /** The abuse limits may count this request (sign-in and sign-up). */
   rateLimits?: boolean;
   /** `latest` may be recorded with one of these values (a simulator-authenticated request's `?latest=`). */
@@ -261,7 +261,7 @@ export interface Allowed {
 }
 
 /** Checks that between `before` and `after` nothing changed but what `allowed` permits. */
-export function expectUnchanged(before: Digest, after: Digest, allowed: Allowed, what: string): void {
+function expectUnchanged(before: Digest, after: Digest, allowed: Allowed, what: string): void {
   const { rateLimits, latestSeq, latestAction, ...rest } = after;
   const { rateLimits: rateBefore, latestSeq: seqBefore, latestAction: actionBefore, ...restBefore } = before;
   expect(rest, `${what}: the tables changed`).toEqual(restBefore);
