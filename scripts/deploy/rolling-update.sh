@@ -5,18 +5,19 @@
 # What Docker Swarm does in a rolling update, tested here with real processes and no engine: three test
 # hosts (network namespaces, a veth pair and an address each), one API replica on each (node
 # dist/src/server.js, MINITWIT_ROLE=api) on a fresh database on the PostgreSQL server, nginx in front
-# as the routing mesh's stand-in. The course's scenario (first N lines, default 12000) is replayed
-# through nginx at concurrency 8 (default) while the replicas are replaced one at a time, round after
-# round, as `order: start-first` does: start the new one, wait until /readyz says ready, route to it,
-# take the old one out of the balancer and send it SIGTERM at once (the app's drain, SHUTDOWN_DRAIN_MS
-# from deploy/swarm/stack.yml, covers the balancer's reaction). Passes with zero replay errors, /latest
-# and the end state right, every acknowledged write in the database, every old replica exiting 0.
+# as the routing mesh's stand-in. The course's scenario (all of it, or its first --limit lines) is
+# replayed through nginx at concurrency 8 (default) while the replicas are replaced one at a time, round
+# after round, as `order: start-first` does: start the new one, wait until /readyz says ready, route to
+# it, take the old one out of the balancer and send it SIGTERM at once (the app's drain,
+# SHUTDOWN_DRAIN_MS from deploy/swarm/stack.yml, covers the balancer's reaction), then the next one
+# (the old one drains meanwhile). Passes with zero replay errors, /latest and the end state right, every
+# acknowledged write in the database, every old replica exiting 0 within the stack's stop_grace_period.
 # An error is a wrong status, a connection error or no reply within --timeout-ms (default 10000): on a
 # shared machine with every replica, nginx and the replay on two cores, the simulator's 0.3 s measures
 # the machine's load, not the update; the replies slower than 0.3 s are counted and shown (nginx's
 # request time), docs/performance.md is where latency is measured.
 #
-# Phase `faults` (a second fresh database, the first --fault-limit lines, default 6000): a replica
+# Phase `faults` (a second fresh database, the first --fault-limit lines, default 10000): a replica
 # killed with SIGKILL, then another host's link cut (ip link set eth0 down). Reported, not judged:
 # requests failed, requests nginx moved to another replica, how fast it stopped sending to the lost
 # one; judged: every acknowledged write is in the database (npm run check-acknowledged).
@@ -28,7 +29,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mesh-lib.sh"
 cd "$REPO_ROOT"
 
-csv="${SHARED_DIR:-../shared}/data/minitwit_scenario.csv" limit=12000 fault_limit=6000 concurrency=8 phase=all
+csv="${SHARED_DIR:-../shared}/data/minitwit_scenario.csv" limit="" fault_limit=10000 concurrency=8 phase=all
 timeout_ms=10000
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -54,6 +55,8 @@ DRAIN_MS=$(sed -n "s/^ *SHUTDOWN_DRAIN_MS: '\([0-9]*\)'.*/\1/p" deploy/swarm/sta
 TIMEOUT_MS=$(sed -n "s/^ *SHUTDOWN_TIMEOUT_MS: '\([0-9]*\)'.*/\1/p" deploy/swarm/stack.yml | head -1)
 [ -n "$DRAIN_MS" ] || die "no SHUTDOWN_DRAIN_MS in deploy/swarm/stack.yml"
 [ -n "$TIMEOUT_MS" ] || die "no SHUTDOWN_TIMEOUT_MS in deploy/swarm/stack.yml"
+GRACE_S=$(sed -n 's/^  stop_grace_period: \([0-9]*\)s$/\1/p' deploy/swarm/stack.yml | head -1)
+[ -n "$GRACE_S" ] || die "no stop_grace_period (in seconds) for the app in deploy/swarm/stack.yml"
 DATABASES=()
 FAILED=()
 
@@ -96,7 +99,7 @@ stop_replicas() {
 start_replay() {
   (
     code=0
-    nice -n 10 node dist/scripts/replay.js --url "http://127.0.0.1:$NGINX_PORT" --csv "$csv" --limit "$2" \
+    nice -n 10 node dist/scripts/replay.js --url "http://127.0.0.1:$NGINX_PORT" --csv "$csv" ${2:+--limit "$2"} \
       --concurrency "$concurrency" --timeout-ms "$timeout_ms" --acknowledged "$MESH_WORK/$1.jsonl" \
       --json --quiet > "$MESH_WORK/$1.json" 2> "$MESH_WORK/$1.txt" || code=$?
     echo "$code" > "$MESH_WORK/$1.rc"
@@ -121,13 +124,37 @@ check_acknowledged() {
   return "${PIPESTATUS[0]}"
 }
 
-# replace_replica HOST: start-first, as swarm: new replica on the other port, ready, routed to; then the
-# old one out of nginx and SIGTERM together; prints one line of timings.
+declare -A SIGTERM_AT=() OLD_LABEL=()
+
+# note_exit PID: in the background, notes when the process exits (ends or becomes a zombie, which it
+# stays, being this shell's child, until reap_old waits for it).
+note_exit() {
+  (
+    while [ -e "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2> /dev/null)" != Z ]; do sleep 0.02; done
+    now_ms > "$MESH_WORK/exited-$1"
+  ) &
+}
+
+# reap_old PID: waits for an old replica sent SIGTERM, and says how long it took to exit, and how.
+reap_old() {
+  local pid=$1 code=0 took
+  wait "$pid" || code=$?
+  for _ in $(seq 100); do [ -s "$MESH_WORK/exited-$pid" ] && break; sleep 0.05; done
+  took=$(($(cat "$MESH_WORK/exited-$pid") - SIGTERM_AT[$pid]))
+  printf '  %s: exited %s %5d ms after SIGTERM\n' "${OLD_LABEL[$pid]}" "$code" "$took"
+  [ "$code" -eq 0 ] || FAILED+=("${OLD_LABEL[$pid]} exited $code after SIGTERM")
+  [ "$took" -lt $((GRACE_S * 1000)) ] || FAILED+=("${OLD_LABEL[$pid]} took $took ms to exit: over stop_grace_period")
+  unset 'SIGTERM_AT[$pid]' 'OLD_LABEL[$pid]'
+}
+
+# replace_replica HOST: start-first, as swarm: new replica on the other port (once the replica that had
+# it is gone), ready, routed to; then the old one out of nginx and SIGTERM together. Prints timings.
 replace_replica() {
-  local host=$1 old new old_pid started ready stopped reaction code=0
+  local host=$1 old new old_pid pid started ready stopped reaction
   old=${REPLICA_PORT[$host]}
   new=$((old == 5001 ? 5002 : 5001))
   old_pid=${REPLICA_PID["$host:$old"]}
+  for pid in "${!OLD_LABEL[@]}"; do [ "${OLD_LABEL[$pid]}" != "h$host:$new" ] || reap_old "$pid"; done
   started=$(now_ms)
   start_replica "$host" "$new"
   wait_ready "$host" "$new"
@@ -139,12 +166,13 @@ replace_replica() {
   route_to_replicas
   stopped=$(now_ms)
   kill -TERM "$old_pid"
-  reaction=$(nginx_caught_up)
-  wait "$old_pid" || code=$?
+  note_exit "$old_pid"
+  SIGTERM_AT[$old_pid]=$stopped
+  OLD_LABEL[$old_pid]="h$host:$old"
   unset 'REPLICA_PID[$host:$old]'
-  printf '  h%s: new replica ready in %5d ms; nginx off the old one %4d ms after SIGTERM; old one exited %s %5d ms after SIGTERM; %5d ms in all\n' \
-    "$host" $((ready - started)) "$reaction" "$code" $(($(now_ms) - stopped)) $(($(now_ms) - started))
-  [ "$code" -eq 0 ] || FAILED+=("h$host's old replica exited $code after SIGTERM")
+  reaction=$(nginx_caught_up)
+  printf '  h%s: new replica ready %5d ms after its start; the old one out of nginx %4d ms after its SIGTERM; %5d ms from start to SIGTERM\n' \
+    "$host" $((ready - started)) "$reaction" $((stopped - started))
   [ "$reaction" -lt "$DRAIN_MS" ] || FAILED+=("nginx took $reaction ms, not less than the drain ($DRAIN_MS ms)")
 }
 
@@ -157,8 +185,8 @@ access_log_counts() {
 }
 
 rolling_phase() {
-  local replaced=0 started rc
-  log "rolling update: $limit actions of $csv, replicas replaced one at a time (drain $DRAIN_MS ms)"
+  local replaced=0 started rc pid
+  log "rolling update: ${limit:-all} actions of $csv, replicas replaced one at a time (drain $DRAIN_MS ms)"
   use_fresh_database rolling
   start_replicas 5001
   started=$(date +%s.%3N)
@@ -169,6 +197,7 @@ rolling_phase() {
     kill -0 "$REPLAY_PID" 2> /dev/null && replaced=$((replaced + 1))
   done
   wait "$REPLAY_PID" || true
+  for pid in "${!OLD_LABEL[@]}"; do reap_old "$pid"; done
   rc=$(cat "$MESH_WORK/rolling.rc")
   echo "  $replaced replacements while the replay ran"
   replay_summary rolling
@@ -179,15 +208,19 @@ rolling_phase() {
   stop_replicas
 }
 
-# fault_costs NAME AT_S ADDRESS: what losing ADDRESS at AT_S cost, from nginx's log: requests after AT_S
-# that tried it, answered 5xx (failed) or moved on; when nginx last sent it a new request within the
-# first fail_timeout (10 s), and how many it tried later (one probe per fail_timeout).
+# fault_costs NAME AT_S ADDRESS: what losing ADDRESS at AT_S cost, from nginx's log: the requests in
+# flight then or sent later that tried it and failed (5xx) or were moved to another replica after the
+# failed attempt ("a, b" in $upstream_addr); when nginx last sent it a new request within the first
+# fail_timeout (10 s), and how many it tried later (one probe per fail_timeout, moved on).
 fault_costs() {
   awk -F'|' -v at="$2" -v addr="$3:" -v name="$1" '
     { start = $1 - $4 }
-    start >= at - 0.5 && index($5, addr) {
-      if ($2 >= 500) failed++; else moved++
-      if (start < at + 9.5) { if (start > last) last = start; if ($1 > settled) settled = $1 } else probes++
+    start >= at - 5 && index($5, addr) && ($2 >= 500 || $5 ~ /,/) {
+      if (start < at + 9.5) {
+        if ($2 >= 500) failed++; else moved++
+        if (start > last) last = start
+        if ($1 > settled) settled = $1
+      } else probes++
     }
     END {
       printf "  %s: %d requests failed (5xx), %d moved to another replica; nginx sent it its last new request %d ms after the fault, the last of those requests done %d ms after; %d later probes (moved, one per fail_timeout)\n",
