@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: scripts/deploy/rolling-update.sh [--csv FILE] [--limit N] [--fault-limit N] [--concurrency N]
-#                                         [--timeout-ms MS] [--phase all|rolling|faults]
+#                                         [--timeout-ms MS] [--phase all|rolling|faults] [--keep-in-nginx]
 #
 # What Docker Swarm does in a rolling update, tested here with real processes and no engine: three test
 # hosts (network namespaces, a veth pair and an address each), one API replica on each (node
@@ -17,6 +17,10 @@
 # the machine's load, not the update; the replies slower than 0.3 s are counted and shown (nginx's
 # request time), docs/performance.md is where latency is measured.
 #
+# --keep-in-nginx: the old replica gets SIGTERM while still in nginx's list and leaves it only once it has
+# exited (passive health checks alone, no deregistration): what the drain does without a balancer that
+# follows the orchestrator; for comparison, not what CI runs.
+#
 # Phase `faults` (a second fresh database, the first --fault-limit lines, default 10000): a replica
 # killed with SIGKILL, then another host's link cut (ip link set eth0 down). Reported, not judged:
 # requests failed, requests nginx moved to another replica, how fast it stopped sending to the lost
@@ -30,7 +34,7 @@ source "$(dirname "$0")/mesh-lib.sh"
 cd "$REPO_ROOT"
 
 csv="${SHARED_DIR:-../shared}/data/minitwit_scenario.csv" limit="" fault_limit=10000 concurrency=8 phase=all
-timeout_ms=10000
+timeout_ms=10000 deregister=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage_from_header "$0"; exit 0 ;;
@@ -40,6 +44,7 @@ while [ $# -gt 0 ]; do
     --concurrency) concurrency=${2:?}; shift ;;
     --timeout-ms) timeout_ms=${2:?}; shift ;;
     --phase) phase=${2:?}; shift ;;
+    --keep-in-nginx) deregister=no ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
   shift
@@ -125,6 +130,15 @@ check_acknowledged() {
 }
 
 declare -A SIGTERM_AT=() OLD_LABEL=()
+declare -a READY_MS=() REACTION_MS=() REPLACE_MS=() EXIT_MS=()
+
+# spread NAME VALUE...: "NAME min / median / max ms" of the values.
+spread() {
+  local name=$1
+  shift
+  printf '%s\n' "$@" | sort -n | awk -v name="$name" '{ v[NR] = $1 }
+    END { printf "    %s: %d / %d / %d ms\n", name, v[1], v[int((NR + 1) / 2)], v[NR] }'
+}
 
 # note_exit PID: in the background, notes when the process exits (ends or becomes a zombie, which it
 # stays, being this shell's child, until reap_old waits for it).
@@ -141,6 +155,7 @@ reap_old() {
   wait "$pid" || code=$?
   for _ in $(seq 100); do [ -s "$MESH_WORK/exited-$pid" ] && break; sleep 0.05; done
   took=$(($(cat "$MESH_WORK/exited-$pid") - SIGTERM_AT[$pid]))
+  EXIT_MS+=("$took")
   printf '  %s: exited %s %5d ms after SIGTERM\n' "${OLD_LABEL[$pid]}" "$code" "$took"
   [ "$code" -eq 0 ] || FAILED+=("${OLD_LABEL[$pid]} exited $code after SIGTERM")
   [ "$took" -lt $((GRACE_S * 1000)) ] || FAILED+=("${OLD_LABEL[$pid]} took $took ms to exit: over stop_grace_period")
@@ -162,17 +177,24 @@ replace_replica() {
   REPLICA_PORT[$host]="$old $new"
   route_to_replicas
   nginx_caught_up > /dev/null
-  REPLICA_PORT[$host]=$new
-  route_to_replicas
+  [ "$deregister" = no ] || { REPLICA_PORT[$host]=$new; route_to_replicas; }
   stopped=$(now_ms)
   kill -TERM "$old_pid"
   note_exit "$old_pid"
   SIGTERM_AT[$old_pid]=$stopped
   OLD_LABEL[$old_pid]="h$host:$old"
   unset 'REPLICA_PID[$host:$old]'
+  if [ "$deregister" = no ]; then
+    reap_old "$old_pid"
+    REPLICA_PORT[$host]=$new
+    route_to_replicas
+  fi
   reaction=$(nginx_caught_up)
-  printf '  h%s: new replica ready %5d ms after its start; the old one out of nginx %4d ms after its SIGTERM; %5d ms from start to SIGTERM\n' \
+  printf '  h%s: new replica ready %5d ms after its start; the old one out of nginx %5d ms after its SIGTERM; %5d ms from start to SIGTERM\n' \
     "$host" $((ready - started)) "$reaction" $((stopped - started))
+  READY_MS+=($((ready - started)))
+  REACTION_MS+=("$reaction")
+  REPLACE_MS+=($((stopped - started)))
   [ "$reaction" -lt "$DRAIN_MS" ] || FAILED+=("nginx took $reaction ms, not less than the drain ($DRAIN_MS ms)")
 }
 
@@ -199,7 +221,11 @@ rolling_phase() {
   wait "$REPLAY_PID" || true
   for pid in "${!OLD_LABEL[@]}"; do reap_old "$pid"; done
   rc=$(cat "$MESH_WORK/rolling.rc")
-  echo "  $replaced replacements while the replay ran"
+  echo "  $replaced replacements while the replay ran; min / median / max:"
+  spread "start to ready (new replica)" "${READY_MS[@]}"
+  spread "start to SIGTERM of the old one (a replacement)" "${REPLACE_MS[@]}"
+  spread "SIGTERM to out of nginx (old one)" "${REACTION_MS[@]}"
+  spread "SIGTERM to exit (old one)" "${EXIT_MS[@]}"
   replay_summary rolling
   access_log_counts "$started" "$(date +%s.%3N)"
   [ "$replaced" -ge "$MESH_HOSTS" ] || FAILED+=("only $replaced replacements during the replay: raise --limit")
