@@ -189,7 +189,8 @@ replace_replica() {
     REPLICA_PORT[$host]=$new
     route_to_replicas
   fi
-  reaction=$(nginx_caught_up)
+  nginx_caught_up > /dev/null
+  reaction=$(($(now_ms) - stopped))
   printf '  h%s: new replica ready %5d ms after its start; the old one out of nginx %5d ms after its SIGTERM; %5d ms from start to SIGTERM\n' \
     "$host" $((ready - started)) "$reaction" $((stopped - started))
   READY_MS+=($((ready - started)))
