@@ -11,10 +11,12 @@ MESH_WORK=""
 MESH_HOSTS=0
 NGINX_PORT=""
 NGINX_GENERATION=0
-declare -a MESH_PIDS=() REPLICA_ENV=()
+declare -a REPLICA_ENV=()
 declare -A REPLICA_PID=() REPLICA_PORT=()
 
 now_ms() { date +%s%3N; }
+# running PID: the process exists and has not ended (a child that has ended stays, a zombie, until waited for).
+running() { [ -e "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2> /dev/null)" != Z ]; }
 mesh_log() { printf '[%s] %s\n' "$(date +%H:%M:%S.%3N)" "$*" >&2; }
 host_ns() { echo "${MESH_TAG}h$1"; }
 host_ip() { echo "$MESH_NET.$1.2"; }
@@ -46,7 +48,6 @@ start_replica() {
     METRICS_HOST=127.0.0.1 METRICS_PORT=$((port + 1000)) node dist/src/server.js \
     >> "$MESH_WORK/replica-h$host-$port.log" 2>&1 &
   REPLICA_PID["$host:$port"]=$!
-  MESH_PIDS+=("$!")
 }
 
 # wait_ready HOST PORT [SECONDS]: until the replica answers /readyz 200 (as the image's health check).
@@ -146,13 +147,17 @@ nginx_caught_up() {
   return 1
 }
 
+# Ends what this shell started and has not reaped (its jobs: replicas, the replay), never a process
+# whose id might have been reused; nginx by its pid file.
 mesh_cleanup() {
-  local pid
+  local pid pids
   [ -n "$MESH_WORK" ] && [ -f "$MESH_WORK/nginx/nginx.pid" ] && kill -QUIT "$(nginx_pid)" 2> /dev/null
-  for pid in "${MESH_PIDS[@]}"; do kill -TERM "$pid" 2> /dev/null || true; done
-  for pid in "${MESH_PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.2; done
+  pids=$(jobs -p)
+  for pid in $pids; do kill -TERM "$pid" 2> /dev/null || true; done
+  for pid in $pids; do
+    for _ in $(seq 50); do running "$pid" || break; sleep 0.2; done
     kill -KILL "$pid" 2> /dev/null || true
+    wait "$pid" 2> /dev/null || true
   done
   for i in $(seq "$MESH_HOSTS"); do ip netns del "$(host_ns "$i")" 2> /dev/null || true; done
   if [ -n "$MESH_WORK" ] && [ -z "${KEEP_MESH_WORK:-}" ]; then rm -rf "$MESH_WORK"; fi

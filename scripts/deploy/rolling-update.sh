@@ -144,7 +144,7 @@ spread() {
 # stays, being this shell's child, until reap_old waits for it).
 note_exit() {
   (
-    while [ -e "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2> /dev/null)" != Z ]; do sleep 0.02; done
+    while running "$1"; do sleep 0.02; done
     now_ms > "$MESH_WORK/exited-$1"
   ) &
 }
