@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
 import type { Queryable } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
@@ -41,7 +42,10 @@ async function requireUser(db: Queryable, request: FastifyRequest): Promise<mini
   return user;
 }
 
-export const timelineRoutes: FastifyPluginAsyncTypebox<{ db: Queryable }> = async (app, { db }) => {
+export const timelineRoutes: FastifyPluginAsyncTypebox<{
+  db: Queryable;
+  config: Pick<Config, 'followLimit'>;
+}> = async (app, { db, config }) => {
   /** My timeline: my messages and those of everyone I follow; signed out, the public one. */
   app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const user = await currentUser(db, request);
@@ -91,9 +95,15 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{ db: Queryable }> = asyn
     { ...changesState, schema: { params: UsernameParams } },
     async (request, reply) => {
       const user = await requireUser(db, request);
-      const whom = await minitwit.follow(db, 'web', user, request.params.username);
-      flash(request, reply, `You are now following "${whom.username}"`);
-      return reply.redirect(userPath(whom.username));
+      try {
+        const whom = await minitwit.follow(db, 'web', user, request.params.username, config);
+        flash(request, reply, `You are now following "${whom.username}"`);
+        return reply.redirect(userPath(whom.username));
+      } catch (error) {
+        if (!(error instanceof minitwit.FollowLimitError)) throw error;
+        flash(request, reply, error.message);
+        return reply.redirect(userPath(request.params.username));
+      }
     },
   );
 

@@ -156,7 +156,9 @@ test('no action of MiniTwit scans messages or follows sequentially', async () =>
 
   await as('posting (API)', (q) => minitwit.postMessage(q, 'api', { username: names.someone }, 'Hello'));
   await as('posting (web)', (q) => minitwit.postMessage(q, 'web', { userId: follower.userId }, 'Hello'));
-  await as('following (API)', (q) => minitwit.follow(q, 'api', { username: names.someone }, names.other));
+  await as('following (API)', (q) =>
+    minitwit.follow(q, 'api', { username: names.someone }, names.other, { followLimit: 5000 }),
+  );
   await as('unfollowing (API)', (q) => minitwit.unfollow(q, 'api', { username: names.someone }, names.other));
 
   const actions = new Set(recorded.map((r) => r.action));
