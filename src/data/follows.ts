@@ -21,8 +21,8 @@ export async function unfollow(db: Queryable, whoId: number, whomId: number): Pr
 
 /**
  * Follows `whomId` unless `whoId` already follows `limit` users, in one statement: 'added', 'unchanged'
- * (followed already) or 'at-limit' (nothing added; maybe followed already). The count reads at most
- * `limit` index entries.
+ * (followed already) or 'at-limit' (nothing added; maybe followed already). The count reads the user's
+ * entries of the primary key's index: at most about `limit` of them.
  */
 export async function followWithin(
   db: Queryable,
@@ -31,7 +31,7 @@ export async function followWithin(
   limit: number,
 ): Promise<'added' | 'unchanged' | 'at-limit'> {
   const rows = await db.query<{ added: number; following: number }>(
-    `WITH following AS (SELECT count(*) AS n FROM (SELECT 1 FROM follows WHERE who_id = $1 LIMIT $3) f),
+    `WITH following AS (SELECT count(*) AS n FROM follows WHERE who_id = $1),
      added AS (
        INSERT INTO follows (who_id, whom_id) SELECT $1, $2 FROM following WHERE n < $3
        ON CONFLICT DO NOTHING RETURNING 1
