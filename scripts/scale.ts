@@ -22,6 +22,8 @@ databases round by round so that the machine's noise falls on both alike. It wri
   --large URL     the large database
   --rounds N      timed requests per request and database (default 30, after 3 untimed)
   --port P        the first of six ports to use (default 27200)
+  --heavy N       then, on the large database, another user's page timed alone and while N requests
+                  of the heaviest follower's timeline are kept in flight (default 16)
   --json FILE     also write the figures as JSON
   --help          this text`;
 
@@ -214,6 +216,41 @@ async function timeOnce(probe: Probe, instance: Instance): Promise<number> {
   return elapsed;
 }
 
+/**
+ * How much one user's heavy requests slow another's: the other user's page timed alone, then while
+ * `concurrency` requests of the heavy user's timeline are kept in flight (more than the pool holds).
+ */
+async function heavyUserBound(instance: Instance, rounds: number, concurrency: number) {
+  const heavy = PROBES.find((p) => p.label.includes('follows the most)'))!;
+  const other = PROBES.find((p) => p.label.includes('follows a handful'))!;
+  const timeOther = async () => {
+    const list: number[] = [];
+    for (let i = 0; i < rounds; i++) list.push(await timeOnce(other, instance));
+    return list.sort((a, b) => a - b);
+  };
+  const alone = await timeOther();
+  let stop = false;
+  let heavyAnswered = 0;
+  let heavyFailed = 0;
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (!stop) {
+      const reply = await fetch(heavy.url(instance), {
+        headers: heavy.headers(instance),
+        redirect: 'manual',
+      });
+      await reply.arrayBuffer();
+      heavyAnswered++;
+      if (reply.status !== 200) heavyFailed++;
+    }
+  });
+  await sleep(1000);
+  const loaded = await timeOther();
+  stop = true;
+  await Promise.all(loops);
+  const summary = (list: number[]) => ({ median: quantile(list, 0.5), p90: quantile(list, 0.9) });
+  return { concurrency, alone: summary(alone), loaded: summary(loaded), heavyAnswered, heavyFailed };
+}
+
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (value: number) => value.toFixed(1);
@@ -228,12 +265,14 @@ export const run = defineCommand(
       rounds: { type: 'string' },
       port: { type: 'string' },
       json: { type: 'string' },
+      heavy: { type: 'string' },
     },
   },
   async ({ values }, io) => {
     if (!values.small || !values.large) throw new UsageError('--small and --large are required');
     const rounds = positiveInteger(values.rounds, '--rounds', 30);
     const port = positiveInteger(values.port, '--port', 27200);
+    const concurrency = positiveInteger(values.heavy, '--heavy', 16);
     const instances: Instance[] = [];
     try {
       instances.push(await startInstance(values.small, port));
@@ -273,9 +312,20 @@ export const run = defineCommand(
           `| ${row.request} | ${ms(row.small.median)} | ${ms(row.small.p90)} | ${ms(row.large.median)} | ${ms(row.large.p90)} | ${row.ratio.toFixed(2)} |`,
         );
       }
+      const heavyUser = await heavyUserBound(instances[1]!, rounds, concurrency);
+      io.out(
+        `\nOne heavy user (the large database): ${concurrency} requests of their timeline (${instances[1]!.subjects.heavy.follows} followed) kept in flight at once;` +
+          ` meanwhile another user's page (web GET / of a user following a handful):`,
+      );
+      io.out('| | median | p90 | heavy requests answered | of which not 200 |');
+      io.out('|---|---|---|---|---|');
+      io.out(`| alone | ${ms(heavyUser.alone.median)} | ${ms(heavyUser.alone.p90)} | | |`);
+      io.out(
+        `| under the heavy user's load | ${ms(heavyUser.loaded.median)} | ${ms(heavyUser.loaded.p90)} | ${heavyUser.heavyAnswered} | ${heavyUser.heavyFailed} |`,
+      );
       if (values.json) {
         const subjects = instances.map((i) => i.subjects);
-        await writeFile(values.json, `${JSON.stringify({ rounds, subjects, rows }, null, 2)}\n`);
+        await writeFile(values.json, `${JSON.stringify({ rounds, subjects, rows, heavyUser }, null, 2)}\n`);
       }
       return 0;
     } finally {
