@@ -168,3 +168,42 @@ describe.runIf(onServer)('a slow request on the server', () => {
     expect((await heavy.get('/')).statusCode).toBe(200);
   });
 });
+
+describe.runIf(onServer)('one user reloading their timeline in a loop', () => {
+  let t: TestApp;
+  let blocker: pg.Client;
+  beforeAll(async () => {
+    // Three pooled connections, no statement timeout: only the per-user limit can keep one free.
+    t = await startApp({ env: { LOG_LEVEL: 'silent', DB_STATEMENT_TIMEOUT_MS: '0', DB_POOL_SIZE: '3' } });
+    for (const name of ['heavy', 'other', 'friend']) await register(t.api, name);
+    await sim(t.api, 'POST', path('/fllws', 'heavy'), { follow: 'friend' });
+    await tweet(t.api, 'other', 'a message of another user');
+    blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+  });
+  afterAll(async () => {
+    await blocker.end();
+    await t.close();
+  });
+
+  test("holds at most two of the pool's connections: another user's pages are served while six of theirs wait", async () => {
+    const heavy = new Visitor(t.web);
+    await heavy.login('heavy', 'secret');
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE follows IN ACCESS EXCLUSIVE MODE');
+    let heavyAnswered = 0;
+    const heavyRequests = Array.from({ length: 6 }, () => heavy.get('/').finally(() => heavyAnswered++));
+    try {
+      // The heavy user's timelines wait on the lock until it is released below, without a timeout.
+      const others = await Promise.all([sim(t.api, 'GET', path('/msgs', 'other')), t.web.inject('/other')]);
+      for (const reply of others) {
+        expect(reply.statusCode).toBe(200);
+        expect(reply.body).toContain('a message of another user');
+      }
+      expect(heavyAnswered).toBe(0);
+    } finally {
+      await blocker.query('ROLLBACK');
+    }
+    for (const reply of await Promise.all(heavyRequests)) expect(reply.statusCode).toBe(200);
+  });
+});
