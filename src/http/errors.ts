@@ -70,6 +70,6 @@ export function isDatabaseUnavailable(error: Error): boolean {
 }
 
 /** A statement the server cancelled at DB_STATEMENT_TIMEOUT_MS (SQLSTATE 57014): the service is busy. */
-export function isStatementTimeout(error: Error): boolean {
+function isStatementTimeout(error: Error): boolean {
   return (error as { code?: string }).code === '57014';
 }
