@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { takeBackup, type BackupResult } from './backup/take-backup.js';
-import { defineCommand, runMain, UsageError, withDatabase, type Io } from './command.js';
+import { defineCommand, runMain, UsageError, withDatabase, type Io, OPS_SCRIPT_ENV } from './command.js';
 
 const USAGE = `Usage: npm run backup [-- --scheduled]
 
@@ -79,7 +79,7 @@ async function runScheduled(config: Config, io: Io): Promise<number> {
 export const run = defineCommand(
   { name: 'backup', usage: USAGE, options: { scheduled: { type: 'boolean' } } },
   async ({ values }, io) => {
-    const config = loadConfig({ ...io.env, MINITWIT_ROLE: 'api' });
+    const config = loadConfig({ ...io.env, ...OPS_SCRIPT_ENV });
     if (values.scheduled) {
       try {
         new Cron(config.backup.schedule, { paused: true }).stop();

@@ -8,6 +8,13 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/index.js';
 import { createLogger } from '../src/observability/logger.js';
 
+/**
+ * How ops commands read the configuration: as the API role (they serve no pages, so need no
+ * SESSION_SECRET) and without the statement timeout that bounds a request's queries (a seed's COPY, a
+ * restore or an import runs for minutes by design).
+ */
+export const OPS_SCRIPT_ENV = { MINITWIT_ROLE: 'api', DB_STATEMENT_TIMEOUT_MS: '0' } as const;
+
 export interface Io {
   out(text: string): void;
   err(text: string): void;
@@ -104,8 +111,8 @@ export function positiveInteger(value: string | undefined, name: string, fallbac
 
 /**
  * Runs `task` on the configured database, started as the app starts it (migrated, instrumented), then
- * closes it (`options.open` opens it another way, e.g. keeping the raw handle). Ops tools serve no pages,
- * so they need no SESSION_SECRET: the configuration is read as the API role's. Logs only warnings, to stderr, so that stdout holds only the command's output.
+ * closes it (`options.open` opens it another way, e.g. keeping the raw handle), configured as
+ * OPS_SCRIPT_ENV says. Logs only warnings, to stderr, so that stdout holds only the command's output.
  */
 export async function withDatabase<T>(
   io: Io,
@@ -113,7 +120,7 @@ export async function withDatabase<T>(
   options: StartOptions = {},
 ): Promise<T> {
   if (io.db) return task(io.db);
-  const config = loadConfig({ ...io.env, MINITWIT_ROLE: 'api' });
+  const config = loadConfig({ ...io.env, ...OPS_SCRIPT_ENV });
   const logger = createLogger({ ...config, logLevel: 'warn' }, process.stderr);
   const db = await startDatabase(config, logger, options);
   try {

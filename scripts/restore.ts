@@ -8,7 +8,7 @@ import { BackupFileError, verifyBackup } from './backup/archive.js';
 import { migrationsOf } from './backup/inventory.js';
 import { loadDump, NotEmptyError, VerificationError } from './backup/load.js';
 import { SqlScriptError } from './backup/sql-statements.js';
-import { defineCommand, runMain, UsageError } from './command.js';
+import { defineCommand, runMain, UsageError, OPS_SCRIPT_ENV } from './command.js';
 
 const USAGE = `Usage: npm run restore -- FILE [--force]
 
@@ -31,7 +31,7 @@ export const run = defineCommand(
   async ({ values, positionals }, io) => {
     if (positionals.length !== 1) throw new UsageError('give one backup file');
     const file = positionals[0]!;
-    const config = loadConfig({ ...io.env, MINITWIT_ROLE: 'api' });
+    const config = loadConfig({ ...io.env, ...OPS_SCRIPT_ENV });
     const began = performance.now();
     let manifest;
     try {

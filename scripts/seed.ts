@@ -4,7 +4,14 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { hashPassword } from '../src/passwords.js';
-import { defineCommand, positiveInteger, runMain, UsageError, withDatabase } from './command.js';
+import {
+  defineCommand,
+  positiveInteger,
+  runMain,
+  UsageError,
+  withDatabase,
+  OPS_SCRIPT_ENV,
+} from './command.js';
 import { copyTargetOf, type CopyTarget } from './seed/copy.js';
 import { SEED_PASSWORD, SeedConflictError, seedDatabase } from './seed/seed.js';
 
@@ -75,7 +82,7 @@ export const run = defineCommand(
     let raw: Database | undefined;
     let copy: CopyTarget | undefined;
     const open = async () => {
-      const config = loadConfig({ ...io.env, MINITWIT_ROLE: 'api' });
+      const config = loadConfig({ ...io.env, ...OPS_SCRIPT_ENV });
       raw = await openDatabase(config, createLogger({ ...config, logLevel: 'warn' }, process.stderr));
       return raw;
     };

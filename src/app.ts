@@ -69,6 +69,8 @@ export async function buildApps(services: Services): Promise<RoleApp[]> {
     port: metricsPort,
     app: await buildOperationsApp(services),
   });
+  // Past this many open connections Node closes new ones at once, before they cost a request.
+  for (const { app } of apps) app.server.maxConnections = services.config.maxConnections;
   await Promise.all(apps.map(({ app }) => app.ready()));
   return apps;
 }

@@ -81,6 +81,19 @@ const ConfigSchema = Type.Object({
   ),
   dataDir: from({ env: 'DATA_DIR' }, Type.String({ minLength: 1, default: './data' })),
   dbPoolSize: from({ env: 'DB_POOL_SIZE' }, Type.Integer({ minimum: 1, maximum: 1000, default: 10 })),
+  /**
+   * The server cancels any statement of the app that runs longer (a 503 to the client): one request can
+   * hold a pooled connection no longer than this. 0 turns it off. The embedded database cannot enforce it.
+   */
+  dbStatementTimeoutMs: Milliseconds('DB_STATEMENT_TIMEOUT_MS', 2000),
+  /** How many users one user may follow; a follow past it is refused (400, or a flash on the web). */
+  followLimit: from({ env: 'FOLLOW_LIMIT' }, Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 })),
+  /** The most items one API list returns, whatever `no` asks for (the simulator asks for 100 at most). */
+  apiListMax: from({ env: 'API_LIST_MAX' }, Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
+  /** Open connections each public port accepts at once; more are closed as they arrive. */
+  maxConnections: from({ env: 'MAX_CONNECTIONS' }, Type.Integer({ minimum: 1, default: 1000 })),
+  /** A client must send a request's headers within this (slow-header attacks hold a connection). */
+  headersTimeoutMs: from({ env: 'HEADERS_TIMEOUT_MS' }, Type.Integer({ minimum: 1000, default: 10_000 })),
   logLevel: Choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   logFormat: Choice('LOG_FORMAT', ['json', 'pretty', 'auto'], 'auto'),
   sessionSecret: from({ env: 'SESSION_SECRET', secret: true }, Type.Optional(Type.String({ minLength: 32 }))),
@@ -170,6 +183,9 @@ export type TrustProxy = false | number | string[];
 
 export type Config = Omit<Static<typeof ConfigSchema>, 'trustProxy'> & { trustProxy: TrustProxy };
 
+/** How long a whole request may take to arrive (Fastify's requestTimeout; src/http/server-options.ts). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -251,6 +267,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (valid.sessionIdleTimeoutSeconds > valid.sessionMaxAgeSeconds) {
     throw new ConfigError(
       'SESSION_IDLE_TIMEOUT_SECONDS must not be longer than SESSION_MAX_AGE_SECONDS (a session ends at the first of the two)',
+    );
+  }
+  if (valid.headersTimeoutMs > REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS must not be longer than the request timeout (${REQUEST_TIMEOUT_MS} ms): the headers are part of the request`,
     );
   }
   if (valid.shutdownDrainMs >= valid.shutdownTimeoutMs && valid.shutdownDrainMs > 0) {

@@ -4,7 +4,7 @@
 // the change is stored. The SQL is in src/data, one module per table group.
 import type { Queryable } from './db/index.js';
 import {
-  follow as addFollow,
+  followWithin as addFollowWithin,
   isFollowing,
   listFollowedNames,
   unfollow as removeFollow,
@@ -207,11 +207,33 @@ export async function postMessage(
 
 // ---- Following -----------------------------------------------------------------------------------------
 
-/** `who` follows the user named `whom`; following twice changes nothing. Returns whom's profile. */
-export async function follow(db: Queryable, source: Source, who: UserRef, whom: string): Promise<Profile> {
+/** A user already follows as many users as one may (FOLLOW_LIMIT); a 400 at either door. */
+export class FollowLimitError extends RuleError {
+  override name = 'FollowLimitError';
+  constructor(readonly limit: number) {
+    super(`You cannot follow more than ${limit} users; unfollow someone first`);
+  }
+}
+
+/**
+ * `who` follows the user named `whom`; following twice changes nothing. Returns whom's profile. One user
+ * follows at most `followLimit` users: the personal timeline reads one index entry per followed user, so
+ * the cap bounds its cost. (Concurrent follows by one user may pass it by as many as run at once.)
+ */
+export async function follow(
+  db: Queryable,
+  source: Source,
+  who: UserRef,
+  whom: string,
+  { followLimit }: { followLimit: number },
+): Promise<Profile> {
   const whoId = await userIdOf(db, who);
   const target = await profileOf(db, whom);
-  if (await addFollow(db, whoId, target.userId)) countBusinessEvent('followed', source);
+  const outcome = await addFollowWithin(db, whoId, target.userId, followLimit);
+  if (outcome === 'added') countBusinessEvent('followed', source);
+  // At the limit, following someone already followed still changes nothing, without an error.
+  else if (outcome === 'at-limit' && !(await isFollowing(db, whoId, target.userId)))
+    throw new FollowLimitError(followLimit);
   return target;
 }
 

@@ -7,8 +7,8 @@ const END_STATE_ASSUMPTION =
   "assumes the database held none of the scenario's users before the replay " +
   '(replaying twice, or onto a used database, makes this check fail)';
 
-/** The API's largest `no`; a user with more messages than this is compared on this many. */
-const LIST_MAX = 10000;
+/** The API's largest list (API_LIST_MAX's default); a user with more messages is compared on this many. */
+const LIST_MAX = 1000;
 
 interface UserMismatch {
   user: string;

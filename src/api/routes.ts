@@ -31,6 +31,9 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
   { db, config, limits },
 ) => {
   await app.register(simulatorGuard, { db, credentials: config.simulator });
+  // However many items `no` asks for, a reply holds at most API_LIST_MAX: its size and the work behind
+  // it stay bounded (1,000 messages of 10,000 characters are already tens of megabytes).
+  const listSize = (no: number) => Math.min(no, config.apiListMax);
 
   app.get(
     '/latest',
@@ -70,7 +73,8 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
         response: { 200: S.MessageList, ...errors(400, 403) },
       },
     },
-    async (request) => (await minitwit.publicTimeline(db, { limit: request.query.no })).map(toApiMessage),
+    async (request) =>
+      (await minitwit.publicTimeline(db, { limit: listSize(request.query.no) })).map(toApiMessage),
   );
 
   app.get(
@@ -84,7 +88,7 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
       },
     },
     async (request) => {
-      const page = { limit: request.query.no };
+      const page = { limit: listSize(request.query.no) };
       const { messages } = await minitwit.userTimeline(db, request.params.username, page);
       return messages.map(toApiMessage);
     },
@@ -118,7 +122,11 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
       },
     },
     async (request) => ({
-      follows: await minitwit.followedNames(db, { username: request.params.username }, request.query.no),
+      follows: await minitwit.followedNames(
+        db,
+        { username: request.params.username },
+        listSize(request.query.no),
+      ),
     }),
   );
 
@@ -137,7 +145,7 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
       const who = { username: request.params.username };
       const { follow, unfollow } = request.body;
       // With both, `follow` wins, as in the reference.
-      if (follow !== undefined) await minitwit.follow(db, 'api', who, follow);
+      if (follow !== undefined) await minitwit.follow(db, 'api', who, follow, config);
       else if (unfollow !== undefined) await minitwit.unfollow(db, 'api', who, unfollow);
       else throw new HttpError(400, 'body must have a "follow" or an "unfollow" field');
       return reply.code(204).send(null);

@@ -25,7 +25,7 @@ export const ListQuery = Type.Object({
     minimum: 0,
     maximum: LIMITS.listMax,
     default: 100,
-    description: 'At most this many items',
+    description: 'At most this many items, and at most API_LIST_MAX (1000 by default) whatever is asked',
   }),
 });
 

@@ -19,6 +19,31 @@ export async function unfollow(db: Queryable, whoId: number, whomId: number): Pr
   return rows.length > 0;
 }
 
+/**
+ * Follows `whomId` unless `whoId` already follows `limit` users, in one statement: 'added', 'unchanged'
+ * (followed already) or 'at-limit' (nothing added; maybe followed already). The count reads the user's
+ * entries of the primary key's index: at most about `limit` of them.
+ */
+export async function followWithin(
+  db: Queryable,
+  whoId: number,
+  whomId: number,
+  limit: number,
+): Promise<'added' | 'unchanged' | 'at-limit'> {
+  const rows = await db.query<{ added: number; following: number }>(
+    `WITH following AS (SELECT count(*) AS n FROM follows WHERE who_id = $1),
+     added AS (
+       INSERT INTO follows (who_id, whom_id) SELECT $1, $2 FROM following WHERE n < $3
+       ON CONFLICT DO NOTHING RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM added)::int AS added, (SELECT n FROM following)::int AS following`,
+    [whoId, whomId, limit],
+  );
+  const { added, following } = rows[0]!;
+  if (added > 0) return 'added';
+  return following < limit ? 'unchanged' : 'at-limit';
+}
+
 export async function isFollowing(db: Queryable, whoId: number, whomId: number): Promise<boolean> {
   const rows = await db.query('SELECT 1 FROM follows WHERE who_id = $1 AND whom_id = $2', [whoId, whomId]);
   return rows.length > 0;

@@ -58,10 +58,15 @@ export function userTimeline(db: Queryable, authorId: number, page: PageRequest)
 }
 
 /**
- * A user's own messages and those of everyone they follow, newest first. Read as the newest page of each
- * author (one index range each), merged: the cost grows with how many people the user follows, never with
- * the size of the table. (Filtering the public timeline by author instead took a second at 3 million
- * messages for a user who follows nobody: it scanned every message to find theirs.)
+ * A user's own messages and those of everyone they follow, newest first, in two steps whose cost does not
+ * grow with the size of the table, nor with how much the followed users wrote:
+ *  1. each author's newest message on this page, one index entry each (messages_author_idx holds the
+ *     columns needed), and of those the `limit` newest: only their authors can have a message on the page
+ *     (any other author's newest is older than `limit` messages of these);
+ *  2. the newest page of each of those (at most `limit`) authors, merged.
+ * So a page costs one index probe per followed user, plus limit x limit rows at most; FOLLOW_LIMIT caps
+ * the probes. (Reading the newest page of every followed author instead fetched up to `limit` rows each:
+ * 0.85 s for a user following 50,000.)
  */
 export function personalTimeline(
   db: Queryable,
@@ -69,11 +74,19 @@ export function personalTimeline(
   page: PageRequest,
 ): Promise<TimelineMessage[]> {
   return db.query<TimelineMessage>(
-    `SELECT ${TIMELINE_COLUMNS}
-     FROM (SELECT whom_id AS author_id FROM follows WHERE who_id = $4 UNION SELECT $4::bigint) authors
-     CROSS JOIN LATERAL (
+    `WITH authors AS (SELECT whom_id AS author_id FROM follows WHERE who_id = $4 UNION SELECT $4::bigint),
+     on_page AS (
+       SELECT authors.author_id FROM authors CROSS JOIN LATERAL (
+         SELECT m.pub_date, m.message_id FROM messages m
+         WHERE m.author_id = authors.author_id AND NOT m.flagged AND ${BEFORE_CURSOR}
+         ORDER BY m.pub_date DESC, m.message_id DESC LIMIT 1
+       ) newest
+       ORDER BY newest.pub_date DESC, newest.message_id DESC LIMIT $3
+     )
+     SELECT ${TIMELINE_COLUMNS}
+     FROM on_page CROSS JOIN LATERAL (
        SELECT * FROM messages m
-       WHERE m.author_id = authors.author_id AND NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}
+       WHERE m.author_id = on_page.author_id AND NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}
      ) m
      JOIN users u ON u.user_id = m.author_id
      ${NEWEST_FIRST}`,

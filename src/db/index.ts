@@ -12,7 +12,7 @@ export type { Database, Queryable, PoolStats } from './database.js';
  * owner-only first: src/db/data-dir.ts).
  */
 export function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolSize'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolSize' | 'dbStatementTimeoutMs'>,
   logger: Pick<Logger, 'warn'>,
 ): Promise<Database> {
   if (!config.databaseUrl) secureDataDir(config.dataDir);
@@ -20,6 +20,7 @@ export function openDatabase(
     ? openPostgres({
         connectionString: config.databaseUrl,
         poolSize: config.dbPoolSize,
+        statementTimeoutMs: config.dbStatementTimeoutMs,
         onIdleError: (error) =>
           logger.warn({ err: error }, 'an idle database connection failed; it is replaced'),
       })

@@ -42,6 +42,8 @@ export class MigrationChangedError extends Error {
  */
 export async function migrate(db: Database, migrations = loadMigrations()): Promise<string[]> {
   return db.transaction(async (tx) => {
+    // A migration may rewrite or index big tables: the app's per-statement timeout is not for it.
+    await tx.exec('SET LOCAL statement_timeout = 0');
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
     await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version    integer PRIMARY KEY,

@@ -4,6 +4,8 @@ import { parseInt8, type Database, type Queryable } from './database.js';
 export interface PostgresOptions {
   connectionString: string;
   poolSize: number;
+  /** Set on every connection: the server cancels a statement that runs longer (0: never). */
+  statementTimeoutMs?: number;
   /** Told when an idle connection fails (the server restarted, a network cut); the pool replaces it. */
   onIdleError?: (error: Error) => void;
 }
@@ -19,6 +21,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
     max: options.poolSize,
     types,
     connectionTimeoutMillis: 5000,
+    // A startup parameter of every connection, so it holds for every statement, in transactions too.
+    statement_timeout: options.statementTimeoutMs ?? 0,
     // Connections stay open between bursts: opening one costs more than a whole simulator request.
     idleTimeoutMillis: 300_000,
   });

@@ -40,6 +40,8 @@ export function describeError(thrown: unknown): { status: number; message: strin
     return { status, message: error.message };
   }
   if (isDatabaseUnavailable(error)) return { status: 503, message: 'The database is unavailable, try again' };
+  if (isStatementTimeout(error))
+    return { status: 503, message: 'The request took too long and was stopped; try again later' };
   return { status: 500, message: 'Internal server error' };
 }
 
@@ -65,4 +67,9 @@ export function isDatabaseUnavailable(error: Error): boolean {
     code.startsWith('08') ||
     /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)
   );
+}
+
+/** A statement the server cancelled at DB_STATEMENT_TIMEOUT_MS (SQLSTATE 57014): the service is busy. */
+function isStatementTimeout(error: Error): boolean {
+  return (error as { code?: string }).code === '57014';
 }

@@ -1,9 +1,10 @@
 // Fastify options both roles share: logging, request ids, proxies, limits.
 import { randomUUID } from 'node:crypto';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import type { Server } from 'node:http';
+import type { FastifyBaseLogger, FastifyHttpOptions } from 'fastify';
 import { Ajv } from 'ajv';
-import type { Config, TrustProxy } from '../config.js';
+import { REQUEST_TIMEOUT_MS, type Config, type TrustProxy } from '../config.js';
 import type { Database } from '../db/index.js';
 import { MinitwitLogController } from '../observability/log-controller.js';
 import type { Source } from '../observability/metrics.js';
@@ -21,7 +22,11 @@ export interface Services {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function serverOptions(services: Services, bodyLimit: number, role: AppRole): FastifyServerOptions {
+export function serverOptions(
+  services: Services,
+  bodyLimit: number,
+  role: AppRole,
+): FastifyHttpOptions<Server> {
   return {
     loggerInstance: services.logger,
     // Fastify's own request lines are off (what `disableRequestLogging: true` did; that flag is deprecated
@@ -40,7 +45,14 @@ export function serverOptions(services: Services, bodyLimit: number, role: AppRo
     },
     routerOptions: { maxParamLength: 1000 },
     connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: {
+      // Node waits 60 s for a request's headers by default: time enough for slow-header clients to hold
+      // connections (MAX_CONNECTIONS caps how many: buildApps sets it). Node looks for late ones every
+      // connectionsCheckingInterval (30 s by default, which would let them stay up to 40 s).
+      headersTimeout: services.config.headersTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     // Malformed URLs and the like go through our hooks and error handlers too (framework-errors.ts).

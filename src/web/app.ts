@@ -93,6 +93,6 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
 
   const limits = createAbuseLimits(db, config.limits);
   await app.register(accountRoutes, { db, limits });
-  await app.register(timelineRoutes, { db });
+  await app.register(timelineRoutes, { db, config });
   return app;
 }

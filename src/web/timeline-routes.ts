@@ -4,8 +4,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
 import type { Queryable } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
+import { PerUserConcurrency } from '../http/per-user-concurrency.js';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
 import * as minitwit from '../minitwit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -41,14 +43,30 @@ async function requireUser(db: Queryable, request: FastifyRequest): Promise<mini
   return user;
 }
 
-export const timelineRoutes: FastifyPluginAsyncTypebox<{ db: Queryable }> = async (app, { db }) => {
+/**
+ * A personal timeline costs one index probe per followed user (up to FOLLOW_LIMIT): one user's requests
+ * for it run two at a time per process, so that a user who follows thousands and reloads in a loop
+ * holds at most two of the pool's connections, not all of them.
+ */
+const TIMELINE_READS_PER_USER = 2;
+
+export const timelineRoutes: FastifyPluginAsyncTypebox<{
+  db: Queryable;
+  config: Pick<Config, 'followLimit'>;
+}> = async (app, { db, config }) => {
+  const timelineReads = new PerUserConcurrency(TIMELINE_READS_PER_USER);
   /** My timeline: my messages and those of everyone I follow; signed out, the public one. */
   app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const user = await currentUser(db, request);
     if (!user) return reply.redirect('/public');
-    const rows = await minitwit.personalTimeline(db, user, pageOf(request.query.before));
-    const page = pageView('/', rows);
-    return renderPage(request, reply, 'timeline', { title: 'My Timeline', user, twitbox: true, ...page });
+    const page = pageOf(request.query.before);
+    const rows = await timelineReads.run(user.userId, () => minitwit.personalTimeline(db, user, page));
+    return renderPage(request, reply, 'timeline', {
+      title: 'My Timeline',
+      user,
+      twitbox: true,
+      ...pageView('/', rows),
+    });
   });
 
   /** Everyone's latest messages. */
@@ -91,9 +109,15 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{ db: Queryable }> = asyn
     { ...changesState, schema: { params: UsernameParams } },
     async (request, reply) => {
       const user = await requireUser(db, request);
-      const whom = await minitwit.follow(db, 'web', user, request.params.username);
-      flash(request, reply, `You are now following "${whom.username}"`);
-      return reply.redirect(userPath(whom.username));
+      try {
+        const whom = await minitwit.follow(db, 'web', user, request.params.username, config);
+        flash(request, reply, `You are now following "${whom.username}"`);
+        return reply.redirect(userPath(whom.username));
+      } catch (error) {
+        if (!(error instanceof minitwit.FollowLimitError)) throw error;
+        flash(request, reply, error.message);
+        return reply.redirect(userPath(request.params.username));
+      }
     },
   );
 

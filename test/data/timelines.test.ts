@@ -72,3 +72,40 @@ test('each timeline pages by keyset: the page after the last row shown continues
 test('someone who follows nobody and never posted has an empty personal timeline', async () => {
   expect(await personalTimeline(db, id.quiet!, { limit: 30 })).toEqual([]);
 });
+
+test('the personal timeline of a user following more authors than a page holds equals the messages of those authors, page by page', async () => {
+  // Authors who post in bursts and one who posts most: the page is made of a few authors' runs, and the
+  // authors whose newest message is older than the page's must not be needed to fill it.
+  const reader = (await insertUser(db, { username: 'reader', email: 'r@x', pwHash: 'h' }))!;
+  const authors: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const author = (await insertUser(db, { username: `author ${i}`, email: `a${i}@x`, pwHash: 'h' }))!;
+    authors.push(author);
+    if (i % 4 !== 3) await follow(db, reader, author); // every fourth is not followed
+  }
+  await insertMessage(db, reader, 'my own');
+  for (let round = 0; round < 6; round++) {
+    for (const [i, author] of authors.entries()) {
+      const burst = i === 0 ? 5 : (round + i) % 3;
+      for (let k = 0; k < burst; k++) await insertMessage(db, author, `author ${i} round ${round} #${k}`);
+    }
+  }
+  const expected = await db.query<{ messageId: number }>(
+    `SELECT message_id AS "messageId" FROM messages
+     WHERE NOT flagged AND (author_id = $1 OR author_id IN (SELECT whom_id FROM follows WHERE who_id = $1))
+     ORDER BY pub_date DESC, message_id DESC`,
+    [reader],
+  );
+  for (const limit of [1, 3, 7]) {
+    const seen: number[] = [];
+    let before: { pubDate: string; messageId: number } | undefined;
+    for (;;) {
+      const page = await personalTimeline(db, reader, { limit, before });
+      seen.push(...page.map((m) => m.messageId));
+      if (page.length < limit) break;
+      before = { pubDate: page.at(-1)!.position, messageId: page.at(-1)!.messageId };
+    }
+    expect(seen).toEqual(expected.map((m) => m.messageId));
+  }
+  expect(expected.length).toBeGreaterThan(60);
+});

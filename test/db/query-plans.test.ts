@@ -153,14 +153,24 @@ test('no action of MiniTwit scans messages or follows sequentially', async () =>
     minitwit.followedNames(q, { username: names.heavyFollower }, 100),
   );
   expect(followed).toHaveLength(100);
+  await as('follows of a user following hundreds (API, the most a list holds)', (q) =>
+    minitwit.followedNames(q, { username: names.heavyFollower }, 1000),
+  );
 
   await as('posting (API)', (q) => minitwit.postMessage(q, 'api', { username: names.someone }, 'Hello'));
   await as('posting (web)', (q) => minitwit.postMessage(q, 'web', { userId: follower.userId }, 'Hello'));
-  await as('following (API)', (q) => minitwit.follow(q, 'api', { username: names.someone }, names.other));
+  await as('following (API)', (q) =>
+    minitwit.follow(q, 'api', { username: names.someone }, names.other, { followLimit: 5000 }),
+  );
   await as('unfollowing (API)', (q) => minitwit.unfollow(q, 'api', { username: names.someone }, names.other));
+  await expect(
+    as('following past the limit (web)', (q) =>
+      minitwit.follow(q, 'web', { userId: follower.userId }, names.someone, { followLimit: 10 }),
+    ),
+  ).rejects.toThrow(minitwit.FollowLimitError);
 
   const actions = new Set(recorded.map((r) => r.action));
-  expect(actions.size).toBe(14);
+  expect(actions.size).toBe(16);
   const offenders: string[] = [];
   for (const { action, sql, params } of recorded) {
     const tables = seqScannedTables(await planOf(sql, params));

@@ -46,7 +46,7 @@ beforeAll(async () => {
   await register(db, 'api', { username: `Ann O'Brien "the 2nd"`, email: 'ann@example.com', password: 'x' });
   await register(db, 'api', { username: '007', email: 'bond@example.com', password: 'y' });
   for (const text of AWKWARD_TEXTS) await postMessage(db, 'api', { username: `Ann O'Brien "the 2nd"` }, text);
-  await follow(db, 'api', { username: '007' }, `Ann O'Brien "the 2nd"`);
+  await follow(db, 'api', { username: '007' }, `Ann O'Brien "the 2nd"`, { followLimit: 10 });
 });
 
 afterAll(async () => {
