@@ -71,6 +71,9 @@ cleanup() {
   for db in "${DATABASES[@]}"; do psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true; done
 }
 trap cleanup EXIT
+# Stopped from outside (CI's timeout, ^C): the same cleanup.
+trap 'exit 143' TERM
+trap 'exit 130' INT HUP
 
 # use_fresh_database NAME: a database of this run's own; the replicas' settings point at it.
 use_fresh_database() {
