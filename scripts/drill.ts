@@ -1,10 +1,13 @@
-// npm run drill -- restore|embedded --csv FILE [--pg URL]: the backup drills CI runs (.ci/steps/55-backup-drills.sh).
+// npm run drill -- restore|embedded|outage --csv FILE: the backup drills (.ci/steps/55-backup-drills.sh) and
+// the database outage drill (.ci/steps/58-database-outage.sh) CI runs.
+import { outageDrill } from './drill/outage-drill.js';
 import { embeddedDrill } from './drill/embedded-drill.js';
 import { restoreDrill } from './drill/restore-drill.js';
 import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
 
 const USAGE = `Usage: npm run drill -- restore  --csv FILE [--pg URL]
        npm run drill -- embedded --csv FILE [--pg URL] [--limit K]
+       npm run drill -- outage   --csv FILE [--limit K] [--port P] [--down-seconds S] [--pg-bin DIR] [--keep]
 
 Runs a backup drill against real processes (the app, replay, backup and restore from dist/) and a
 PostgreSQL server (--pg, an admin URL; default postgres://postgres@127.0.0.1:5432/postgres), in databases
@@ -16,7 +19,16 @@ of its own that it drops at the end. Prints each check and each phase's time; ex
             or connection error during the replay, and on more than --max-slow replies over 0.3 s
             (default 26, 0.1%: a backup that blocked writers would delay hundreds)
   embedded  replays the first K actions (default 5000) on the embedded database, backs it up, restores it
-            onto the server and compares the pages and API replies; then moves it back into PGlite`;
+            onto the server and compares the pages and API replies; then moves it back into PGlite
+  outage    makes a throwaway PostgreSQL cluster of its own (initdb into a temporary directory, on --port,
+            default 25433; as root, as the postgres user; --pg-bin: where pg_ctl is, default the newest
+            in /usr/lib/postgresql), runs the web and API roles on it and replays the first K actions
+            (default 12000); meanwhile stops the cluster (pg_ctl stop -m fast), then crashes it (-m
+            immediate), each for --down-seconds (default 5) before starting it again. Checks that the API
+            answers 503 JSON, the pages 503 HTML and /readyz 503 while it is down, nothing else but 200
+            (no 500, no dropped connection), that both processes recover by themselves (the seconds are
+            printed) and never restart, and that every acknowledged write is in the database. --keep
+            keeps the logs. Never touches any other server`;
 
 export const run = defineCommand(
   {
@@ -27,6 +39,10 @@ export const run = defineCommand(
       pg: { type: 'string' },
       limit: { type: 'string' },
       'max-slow': { type: 'string' },
+      port: { type: 'string' },
+      'down-seconds': { type: 'string' },
+      'pg-bin': { type: 'string' },
+      keep: { type: 'boolean', default: false },
     },
     allowPositionals: true,
   },
@@ -37,7 +53,16 @@ export const run = defineCommand(
     if (kind === 'restore') await restoreDrill(values.csv, pgUrl, Number(values['max-slow'] ?? 26));
     else if (kind === 'embedded')
       await embeddedDrill(values.csv, pgUrl, positiveInteger(values.limit, '--limit', 5000));
-    else throw new UsageError('say which drill: restore or embedded');
+    else if (kind === 'outage')
+      await outageDrill({
+        csv: values.csv,
+        limit: positiveInteger(values.limit, '--limit', 12_000),
+        port: positiveInteger(values.port, '--port', 25_433),
+        downSeconds: positiveInteger(values['down-seconds'], '--down-seconds', 5),
+        keep: values.keep,
+        ...(values['pg-bin'] ? { pgBin: values['pg-bin'] } : {}),
+      });
+    else throw new UsageError('say which drill: restore, embedded or outage');
     console.log('drill passed');
     return 0;
   },

@@ -1,7 +1,10 @@
 // npm run replay: replays a simulator scenario against a MiniTwit API and checks the result.
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import { COURSE_SIMULATOR_CREDENTIALS } from '../src/config.js';
 import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
+import type { WriteRecord } from './replay/acknowledged.js';
 import { formatProgress } from './replay/progress.js';
 import { formatReport } from './replay/report.js';
 import { replay, UnreachableApiError } from './replay/run.js';
@@ -24,12 +27,22 @@ then checks GET /latest and every registered user's message count and follows.
   --keep-alive       reuse connections (the simulator opens one per request)
   --user NAME        Basic auth user (default simulator)
   --password PWD     Basic auth password (default super_safe!)
+  --acknowledged FILE  write one JSON line per write sent (register, tweet, follow, unfollow): action id,
+                     kind, user, text or target, and whether the server acknowledged it with a 2xx
+                     ("acknowledged": false: no reply, a 5xx or a connection error, so it may or may not
+                     have happened; refusals (4xx) are left out). npm run check-acknowledged reads it.
   --json             also print the report as JSON on stdout (the text report then goes to stderr)
   --quiet            no progress lines
   --help             this text
 
 Exit status: 0 when there was no error and both checks passed, 1 otherwise, 2 when nothing could be
 replayed (bad arguments, unreadable file, API not answering GET /latest).`;
+
+async function openWriteLog(path: string): Promise<WriteStream> {
+  const stream = createWriteStream(path);
+  await new Promise((resolve, reject) => stream.once('open', resolve).once('error', reject));
+  return stream;
+}
 
 export const run = defineCommand(
   {
@@ -47,6 +60,7 @@ export const run = defineCommand(
       password: { type: 'string', default: COURSE_SIMULATOR_CREDENTIALS.password },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      acknowledged: { type: 'string' },
     },
   },
   async ({ values }, io) => {
@@ -68,6 +82,14 @@ export const run = defineCommand(
       return 2;
     }
     const total = actions.length;
+    let writes: WriteStream | undefined;
+    try {
+      writes = values.acknowledged === undefined ? undefined : await openWriteLog(values.acknowledged);
+    } catch (error) {
+      io.err(`replay: cannot write ${values.acknowledged}: ${(error as Error).message}`);
+      return 2;
+    }
+    const log = writes;
     let report;
     try {
       report = await replay({
@@ -78,6 +100,7 @@ export const run = defineCommand(
         giveUpMs: positiveInteger(values['give-up-ms'], '--give-up-ms', 10_000),
         keepAlive: values['keep-alive'],
         authorization: basicAuthorization(values.user, values.password),
+        ...(log ? { onWrite: (record: WriteRecord) => log.write(`${JSON.stringify(record)}\n`) } : {}),
         ...(values.quiet
           ? {}
           : { onProgress: (stats, seconds) => io.err(formatProgress(stats, total, seconds)) }),
@@ -86,6 +109,9 @@ export const run = defineCommand(
       if (!(error instanceof UnreachableApiError)) throw error;
       io.err(`replay: the API does not answer, nothing was sent: ${error.message}`);
       return 2;
+    } finally {
+      writes?.end();
+      if (writes) await finished(writes);
     }
     if (values.json) {
       io.err(formatReport(report));

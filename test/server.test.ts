@@ -23,9 +23,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startServer(env: Record<string, string>) {
+async function startServer(env: Record<string, string>, nodeOptions: string[] = []) {
   const [web, api, metrics] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, [SERVER], {
+  const child = spawn(process.execPath, [...nodeOptions, SERVER], {
     env: {
       PATH: process.env.PATH,
       HOST: '127.0.0.1',
@@ -150,6 +150,35 @@ test('when the embedded process is killed outright, then every write it acknowle
   stop(restarted.child);
   expect(await restarted.exited).toBe(0);
 });
+
+const FAIL_ON_SIGNAL = new URL('./helpers/fail-on-signal.mjs', import.meta.url).href;
+const logLines = (output: string) =>
+  output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+test.each([
+  ['exception', 'a test error nobody catches'],
+  ['rejection', 'a test rejection nobody handles'],
+])(
+  'when an uncaught %s happens, then it is logged as fatal, the process shuts down and exits non-zero',
+  async (kind, message) => {
+    const { url } = await openTestDatabase();
+    const env: Record<string, string> = url
+      ? { DATABASE_URL: url, MINITWIT_ROLE: 'api', FAIL_WITH: kind }
+      : { DATA_DIR: dataDir, MINITWIT_ROLE: 'api', FAIL_WITH: kind };
+    const server = await startServer(env, ['--import', FAIL_ON_SIGNAL]);
+    expect(server.output()).toMatch(/api listening/);
+    server.child.kill('SIGWINCH');
+    expect(await server.exited).toBe(1);
+    const lines = logLines(server.output());
+    const fatal = lines.find((line) => line['log.level'] === 'fatal');
+    expect(fatal).toMatchObject({ message: 'uncaught error: shutting down' });
+    expect(JSON.stringify(fatal)).toContain(message);
+    expect(lines.some((line) => line.message === 'shutdown complete')).toBe(true);
+  },
+);
 
 test('when a variable is wrong, then it refuses to start and names it', async () => {
   const server = await startServer({ DATA_DIR: dataDir, DB_POOL_SIZE: 'lots' });

@@ -1,5 +1,6 @@
 // One replay: the scenario's actions sent as the simulator sends them, then /latest and the end state checked.
 import { performance } from 'node:perf_hooks';
+import { writeRecord, type WriteRecord } from './acknowledged.js';
 import { checkEndState } from './end-state.js';
 import { expectedEndState } from './expected-state.js';
 import { createHttpClient, getJson, type HttpClient } from './http.js';
@@ -24,6 +25,8 @@ export interface ReplayOptions {
   authorization: string;
   /** For the checks after the replay, which are not held to the simulator's timeout. */
   checkTimeoutMs?: number;
+  /** Called for each write sent that may have changed something (see acknowledged.ts), as it is answered. */
+  onWrite?: (record: WriteRecord) => void;
   /** Called about every `progressIntervalMs` while actions are sent. */
   onProgress?: (stats: ReplayStats, elapsedSeconds: number) => void;
   progressIntervalMs?: number;
@@ -63,6 +66,8 @@ async function sendAll(
       const action = actions[position]!;
       const outcome = await client.send(simulatorRequest(action, giveUpMs));
       stats.record(action, judgeOutcome(action.kind, outcome, options.timeoutMs));
+      const record = options.onWrite && writeRecord(action, outcome);
+      if (record) options.onWrite?.(record);
     });
   } finally {
     clearInterval(ticker);

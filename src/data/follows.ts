@@ -33,3 +33,17 @@ export async function listFollowedNames(db: Queryable, whoId: number, limit: num
   );
   return rows.map((row) => row.username);
 }
+
+/** For each (who, whom), whether who follows whom. */
+export async function followsPresent(
+  db: Queryable,
+  pairs: { whoId: number; whomId: number }[],
+): Promise<boolean[]> {
+  const rows = await db.query<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM follows f WHERE f.who_id = p.who_id AND f.whom_id = p.whom_id) AS present
+     FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS p(who_id, whom_id, position)
+     ORDER BY p.position`,
+    [pairs.map((p) => p.whoId), pairs.map((p) => p.whomId)],
+  );
+  return rows.map((row) => row.present);
+}

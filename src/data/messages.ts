@@ -119,3 +119,17 @@ export function listMessagesForModeration(
     [afterId, limit],
   );
 }
+
+/** For each (author, text), how many messages the author has with exactly that text, flagged ones too. */
+export async function countMessagesWithText(
+  db: Queryable,
+  wanted: { authorId: number; text: string }[],
+): Promise<number[]> {
+  const rows = await db.query<{ count: number }>(
+    `SELECT (SELECT count(*) FROM messages m WHERE m.author_id = w.author_id AND m.text = w.text)::int AS count
+     FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS w(author_id, text, position)
+     ORDER BY w.position`,
+    [wanted.map((w) => w.authorId), wanted.map((w) => w.text)],
+  );
+  return rows.map((row) => row.count);
+}

@@ -92,3 +92,20 @@ export async function setSkeletons(
     [rows.map((r) => r.userId), rows.map((r) => r.skeleton)],
   );
 }
+
+/** The ids of those of `names` that exist, each found as findUserIdByName finds it (as sent, then NFC). */
+export async function findUserIdsByNames(db: Queryable, names: string[]): Promise<Map<string, number>> {
+  const rows = await db.query<{ userId: number; username: string }>(
+    'SELECT user_id AS "userId", username FROM users WHERE username = ANY($1::text[])',
+    [[...new Set(names.flatMap(lookupForms))]],
+  );
+  const idOf = new Map(rows.map((row) => [row.username, Number(row.userId)]));
+  const found = new Map<string, number>();
+  for (const name of names) {
+    const id = lookupForms(name)
+      .map((form) => idOf.get(form))
+      .find((candidate) => candidate !== undefined);
+    if (id !== undefined) found.set(name, id);
+  }
+  return found;
+}

@@ -39,16 +39,24 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
     ...wrap(pool),
     transaction: async (work) => {
       const client = await pool.connect();
+      // A checked-out client has no listener of the pool's: a connection lost between two statements
+      // (the server restarted or crashed) would be an `error` event nobody hears, an uncaught exception.
+      // Heard here, the transaction's next statement fails instead, and the client is thrown away.
+      let lost: Error | undefined;
+      const onLost = (error: Error) => (lost ??= error);
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const result = await work(wrap(client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
+        await client.query('ROLLBACK').catch((rollback: Error) => (lost ??= rollback));
+        // pg's "not queryable" error says less than what was lost (57P01, "Connection terminated").
+        throw lost ?? error;
       } finally {
-        client.release();
+        client.off('error', onLost);
+        client.release(lost);
       }
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
