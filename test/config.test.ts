@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS, loadConfig } from '../src/config.js';
 
 test('when nothing is set, then the defaults are the documented ones', () => {
   const config = loadConfig({});
@@ -12,7 +12,7 @@ test('when nothing is set, then the defaults are the documented ones', () => {
     dataDir: './data',
     dbPoolSize: 10,
     logLevel: 'info',
-    simulator: { username: 'simulator', password: 'super_safe!' },
+    simulator: COURSE_SIMULATOR_CREDENTIALS,
   });
 });
 

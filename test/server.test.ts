@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test, vi } from 'vitest';
 import { openTestDatabase } from './helpers/database.js';
+import { SIMULATOR_AUTH } from './helpers/simulator.js';
 
 const SERVER = new URL('../dist/src/server.js', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'minitwit-server-'));
@@ -57,7 +58,7 @@ test('when started with no DATABASE_URL, then it serves both roles on the embedd
   // As the simulator sends it: with its credentials (latest is recorded only for the simulator).
   const register = await fetch(`http://127.0.0.1:${first.api}/register?latest=42`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh' },
+    headers: { 'content-type': 'application/json', authorization: SIMULATOR_AUTH },
     body: JSON.stringify({ username: 'kept', email: 'k@e', pwd: 'p' }),
   });
   expect(register.status).toBe(204);
@@ -120,7 +121,7 @@ test('when SIGTERM arrives during requests, then they finish, new ones are refus
 test('when the embedded process is killed outright, then every write it acknowledged is there after a restart', async () => {
   const env = { DATA_DIR: dataDir, MINITWIT_ROLE: 'api' };
   const server = await startServer(env);
-  const auth = { 'content-type': 'application/json', authorization: 'Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh' };
+  const auth = { 'content-type': 'application/json', authorization: SIMULATOR_AUTH };
   const posted: string[] = [];
   for (let i = 0; i < 40; i++) {
     const reply = await fetch(`http://127.0.0.1:${server.api}/msgs/kept`, {

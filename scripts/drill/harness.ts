@@ -8,6 +8,7 @@ import { openPostgres } from '../../src/db/postgres.js';
 import { inventory, type TableInventory } from '../backup/inventory.js';
 import { REPO_ROOT } from '../observability/paths.js';
 import { freePort, waitForHttp } from '../observability/processes.js';
+import { SIMULATOR_AUTHORIZATION } from '../replay/simulator-requests.js';
 
 const DIST = join(REPO_ROOT, 'dist');
 
@@ -155,7 +156,7 @@ export function runScript(
   });
 }
 
-const SIMULATOR = { authorization: `Basic ${Buffer.from('simulator:super_safe!').toString('base64')}` };
+const SIMULATOR = { authorization: SIMULATOR_AUTHORIZATION };
 
 /** What a user and the simulator see of `user`: the API's replies and the web pages, as text. */
 export async function snapshotReplies(app: RunningApp, user: string): Promise<Record<string, string>> {

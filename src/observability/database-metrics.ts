@@ -61,7 +61,11 @@ poolGauge(
 /** A statement that succeeded this recently proves the database answers; no extra probe needed. */
 const RECENT_SUCCESS_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
-/** When each instrumented database last answered a statement (0: it just failed to connect). */
+/**
+ * When each instrumented database last answered a statement; none when it has not, or its last statement
+ * found it unavailable. (Not 0: performance.now() starts near 0, so a process's first seconds would read
+ * "answered at 0" as a recent success.)
+ */
 const lastSuccessAt = new WeakMap<Database, number>();
 
 /** Whether `db` answers: a statement succeeded in the last few seconds, or a `SELECT 1` does within 2 s. */
@@ -173,7 +177,7 @@ function timerFor(owner: () => Database): Timer {
       return result;
     } catch (error) {
       end({ outcome: 'error' });
-      if (error instanceof Error && isDatabaseUnavailable(error)) lastSuccessAt.set(owner(), 0);
+      if (error instanceof Error && isDatabaseUnavailable(error)) lastSuccessAt.delete(owner());
       throw error;
     }
   };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadMigrations, migrate } from '../../src/db/migrate.js';
+import { checksumOf, loadMigrations, migrate, MigrationChangedError } from '../../src/db/migrate.js';
 import type { Database } from '../../src/db/index.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { openTestDatabase } from '../helpers/database.js';
@@ -34,6 +34,42 @@ test('when replicas migrate at the same moment, then each migration is applied e
   expect(results.flat()).toEqual(['9001_probe']);
   expect(await db.query('SELECT n FROM concurrency_probe')).toEqual([{ n: 1 }]);
   if (url) await Promise.all(replicas.map((replica) => replica.close()));
+});
+
+test("every applied migration has its file's checksum recorded", async () => {
+  const migrations = loadMigrations();
+  const rows = await db.query<{ version: number; checksum: string }>(
+    'SELECT version, checksum FROM schema_migrations WHERE version = ANY($1) ORDER BY version',
+    [migrations.map((m) => m.version)],
+  );
+  expect(rows).toEqual(migrations.map((m) => ({ version: m.version, checksum: checksumOf(m) })));
+});
+
+test("when an applied migration's file has changed, then migrating stops, names the file and applies nothing", async () => {
+  const [first, ...rest] = loadMigrations();
+  const edited = { ...first!, sql: `${first!.sql}\n-- edited in place` };
+  const added = { version: 9002, name: '9002_never_applied', sql: 'CREATE TABLE never_applied (n int)' };
+  const attempt = migrate(db, [edited, ...rest, added]);
+  await expect(attempt).rejects.toBeInstanceOf(MigrationChangedError);
+  await expect(attempt).rejects.toThrow(`Migration ${first!.name}.sql was changed after it was applied`);
+  expect(await db.query('SELECT 1 FROM schema_migrations WHERE version = 9002')).toEqual([]);
+  expect(await db.query("SELECT 1 FROM pg_tables WHERE tablename = 'never_applied'")).toEqual([]);
+});
+
+test('when only the line endings differ (a Windows checkout), then it is the same migration', async () => {
+  const crlf = loadMigrations().map((m) => ({ ...m, sql: m.sql.replace(/\n/g, '\r\n') }));
+  expect(await migrate(db, crlf)).toEqual([]);
+});
+
+test("when a migration was applied before checksums were recorded, then its current file's is recorded", async () => {
+  const [first] = loadMigrations();
+  await db.query('UPDATE schema_migrations SET checksum = NULL WHERE version = $1', [first!.version]);
+  expect(await migrate(db)).toEqual([]);
+  const [row] = await db.query<{ checksum: string }>(
+    'SELECT checksum FROM schema_migrations WHERE version = $1',
+    [first!.version],
+  );
+  expect(row?.checksum).toBe(checksumOf(first!));
 });
 
 test('the constraints say what the domain means', async () => {

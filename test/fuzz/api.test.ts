@@ -6,6 +6,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startApi, type TestApp } from '../helpers/app.js';
+import { basicAuthorization } from '../../scripts/replay/simulator-requests.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
 import { register, SIMULATOR_AUTH, sim } from '../helpers/simulator.js';
 import {
   anyText,
@@ -44,14 +46,20 @@ const authorization = fc.oneof(
       'Basic',
       'Basic ',
       'Basic ====',
-      'Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh ',
+      `${SIMULATOR_AUTH} `,
       SIMULATOR_AUTH.toLowerCase(),
       SIMULATOR_AUTH.replace('Basic ', 'Basic   '),
-      'Bearer c2ltdWxhdG9yOnN1cGVyX3NhZmUh',
-      `Basic ${Buffer.from('simulator:super_safe').toString('base64')}`,
-      `Basic ${Buffer.from('simulator:super_safe!\u0000').toString('base64')}`,
+      SIMULATOR_AUTH.replace('Basic', 'Bearer'),
+      basicAuthorization(
+        COURSE_SIMULATOR_CREDENTIALS.username,
+        COURSE_SIMULATOR_CREDENTIALS.password.slice(0, -1),
+      ),
+      basicAuthorization(
+        COURSE_SIMULATOR_CREDENTIALS.username,
+        `${COURSE_SIMULATOR_CREDENTIALS.password}\u0000`,
+      ),
       `Basic ${'A'.repeat(8000)}`,
-      'Digest username="simulator"',
+      `Digest username="${COURSE_SIMULATOR_CREDENTIALS.username}"`,
     ),
   },
   {
@@ -188,11 +196,13 @@ const request = fc.oneof(wildRequest, nearlyRightRequest);
 
 /**
  * Whether a header carries the simulator's credentials: Basic (any case, RFC 7617), then the base64 of
- * `simulator:super_safe!` however it is padded or spelled (Node's decoder, as the server's).
+ * `user:password` (the course's, COURSE_SIMULATOR_CREDENTIALS) however it is padded or spelled (Node's decoder,
+ * as the server's).
  */
 const carriesCredentials = (header: string | undefined) => {
   const token = /^basic +(\S+)$/i.exec(header ?? '')?.[1];
-  return token !== undefined && Buffer.from(token, 'base64').toString('latin1') === 'simulator:super_safe!';
+  const { username, password } = COURSE_SIMULATOR_CREDENTIALS;
+  return token !== undefined && Buffer.from(token, 'base64').toString('latin1') === `${username}:${password}`;
 };
 
 /** A refusal may record `latest` only for the simulator's own credentials; it may count a sign-up. */

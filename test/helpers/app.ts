@@ -37,7 +37,9 @@ export interface StartOptions {
 /**
  * The configuration a test runs with: the app's own defaults, JSON logs, a fixed session secret; and no
  * per-client abuse limits, since every injected request comes from one address (test/abuse-limits.test.ts
- * sets them).
+ * sets them). Part of the helpers' API for tests that load a configuration themselves.
+ *
+ * @public
  */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({

@@ -1,10 +1,8 @@
-import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Database } from '../../src/db/index.js';
-import { serverOptions } from '../../src/http/server-options.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { observability } from '../../src/observability/plugin.js';
-import { startApi, startWeb, testConfig, type TestApp } from '../helpers/app.js';
+import { startApi, startApp, startWeb, type TestApp } from '../helpers/app.js';
+import { sim } from '../helpers/simulator.js';
 import { parseSamples, valueOf } from './prometheus-text.js';
 
 describe.each([
@@ -48,38 +46,50 @@ describe.each([
   });
 });
 
-describe('when the database does not answer', () => {
+describe('when the database stops answering', () => {
+  let down = false;
   const refused = () =>
     Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-  const deadDb: Database = {
-    kind: 'postgres',
-    query: refused,
-    exec: refused,
-    transaction: refused,
-    poolStats: () => ({ total: 0, idle: 0, waiting: 3 }),
-    close: async () => {},
-  };
-  const config = testConfig();
-  const METRICS_TOKEN = 'a-token-for-this-test-only';
-  const app = Fastify(
-    serverOptions({ config, db: deadDb, logger: createLogger(config, process.stderr) }, 1024, 'api'),
-  );
-  beforeAll(async () => {
-    await app.register(observability, { role: 'api', db: deadDb, metricsToken: METRICS_TOKEN });
-    await app.ready();
+  /** The app's database, until the test takes it down: then every statement is refused, as by a dead server. */
+  const switchable = (db: Database): Database => ({
+    kind: db.kind,
+    query: (sql, params) => (down ? refused() : db.query(sql, params)),
+    exec: (sql) => (down ? refused() : db.exec(sql)),
+    transaction: (work) => (down ? refused() : db.transaction(work)),
+    poolStats: () => (down ? { total: 0, idle: 0, waiting: 3 } : db.poolStats()),
+    close: () => db.close(),
   });
-  afterAll(() => app.close());
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ role: 'api', wrapDatabase: switchable });
+    // A statement that works, then the outage: the database answered a moment ago and no longer does.
+    await t.db.query('SELECT 1');
+    down = true;
+  });
+  afterAll(async () => {
+    down = false;
+    await t.close();
+  });
+  afterEach(() => vi.restoreAllMocks());
 
-  test('then /readyz answers 503 and /healthz still 200', async () => {
-    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+  test('then a request fails 503, /readyz answers 503 and /healthz still 200', async () => {
+    expect((await sim(t.api, 'GET', '/msgs')).statusCode).toBe(503);
+    const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toEqual({ status: 'unavailable', error_msg: 'The database does not answer' });
-    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  test('in the first seconds of the process too (the clock starts near 0), /readyz answers 503', async () => {
+    // performance.now() counts from the process's start: a failure must not read as "answered at time 0".
+    vi.spyOn(performance, 'now').mockReturnValue(1_000);
+    expect((await sim(t.api, 'GET', '/msgs')).statusCode).toBe(503);
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
   });
 
   test('then /metrics says minitwit_database_up 0 and shows the waiting clients', async () => {
-    const headers = { authorization: `Bearer ${METRICS_TOKEN}` };
-    const samples = parseSamples((await app.inject({ method: 'GET', url: '/metrics', headers })).body);
+    expect((await sim(t.api, 'GET', '/msgs')).statusCode).toBe(503);
+    const samples = parseSamples((await t.metrics.inject({ method: 'GET', url: '/metrics' })).body);
     expect(valueOf(samples, 'minitwit_database_up')).toBe(0);
     expect(valueOf(samples, 'minitwit_db_pool_waiting_clients')).toBe(3);
   });

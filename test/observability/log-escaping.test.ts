@@ -4,6 +4,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
+import { SIMULATOR_AUTH } from '../helpers/simulator.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 
 /** C0 but newline and tab, DEL, C1, bidi controls, line and paragraph separators. */
@@ -51,7 +52,7 @@ describe('JSON lines', () => {
       await t.api.inject({
         method: 'GET',
         url: '/msgs/%E2%80%AEnobody%C2%9B',
-        headers: { authorization: 'Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh', 'user-agent': agent },
+        headers: { authorization: SIMULATOR_AUTH, 'user-agent': agent },
       });
       const raw = t.rawLogs();
       const mine = raw.filter((line) => line.includes('evil') || line.includes('nobody'));

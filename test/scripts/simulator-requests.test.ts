@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseScenario } from '../../scripts/replay/scenario-file.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
 import {
   basicAuthorization,
   judgeOutcome,
@@ -9,8 +10,11 @@ import {
 } from '../../scripts/replay/simulator-requests.js';
 
 describe('simulator requests', () => {
-  test("the simulator's credentials make its Authorization header", () => {
-    expect(basicAuthorization('simulator', 'super_safe!')).toBe(SIMULATOR_AUTHORIZATION);
+  test("the simulator's credentials make its Authorization header, the very one the course's sends", () => {
+    // The one place the tests spell the credentials out: the course's spec (simulator-api.md) says these.
+    expect(COURSE_SIMULATOR_CREDENTIALS).toEqual({ username: 'simulator', password: 'super_safe!' });
+    expect(SIMULATOR_AUTHORIZATION).toBe('Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh');
+    expect(basicAuthorization('Zoë', 'pass:word')).toBe(`Basic ${btoa('Zo\xc3\xab:pass:word')}`);
   });
 
   test("bodies are what Python's json.dumps writes: spaced separators, non-ASCII escaped", () => {

@@ -3,7 +3,8 @@ import { pbkdf2Sync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { needsRehash, verifyPassword } from '../../src/passwords.js';
 import { findUserByName, insertUser } from '../../src/data/users.js';
-import { startWeb, type TestApp } from '../helpers/app.js';
+import { appsOn, startWeb, type TestApp } from '../helpers/app.js';
+import { newUser, uniqueName } from '../helpers/factory.js';
 import { flashes, Visitor } from '../helpers/web.js';
 
 let t: TestApp;
@@ -16,18 +17,18 @@ const visitor = () => new Visitor(t.app);
 
 describe('register', () => {
   test('when the form is filled in, then the user is stored with a hashed password and sent to sign in', async () => {
-    const reply = await visitor().register('user1', 'default');
+    const username = uniqueName('user1');
+    const reply = await visitor().register(username, 'default');
     expect(reply.redirects).toEqual(['/login']);
     expect(flashes(reply.body)).toEqual(['You were successfully registered and can login now']);
     expect(reply.body).toContain('<title>Sign In | MiniTwit</title>');
-    const user = await findUserByName(t.db, 'user1');
-    expect(user?.email).toBe('user1@example.com');
+    const user = await findUserByName(t.db, username);
+    expect(user?.email).toBe(`${username}@example.com`);
     expect(await verifyPassword('default', user!.pwHash)).toBe(true);
     expect(needsRehash(user!.pwHash)).toBe(false);
   });
 
   test.each([
-    [['user1', 'default'], 'The username is already taken'],
     [['', 'default'], 'You have to enter a username'],
     [['meh', ''], 'You have to enter a password'],
     [['meh', 'x', 'y'], 'The two passwords do not match'],
@@ -47,6 +48,16 @@ describe('register', () => {
       expect(await findUserByName(t.db, 'meh')).toBeUndefined();
     },
   );
+
+  test('when the username is taken, then the page says so and the first user is kept', async () => {
+    const first = await newUser(t.app, { prefix: 'user1' });
+    const reply = await visitor().register(first.username, 'another', 'another', 'other@example.com');
+    expect(reply.redirects).toEqual([]);
+    expect(reply.body).toContain(
+      '<div class=error><strong>Error:</strong> The username is already taken</div>',
+    );
+    expect((await findUserByName(t.db, first.username))?.email).toBe(first.email);
+  });
 
   test('when a field is missing from the post, then it counts as empty', async () => {
     const reply = await visitor().post('/register', { username: 'nofields' });
@@ -70,10 +81,11 @@ describe('register', () => {
 describe('login and logout', () => {
   test('when a registered user signs in and out, then "You were logged in" and "You were logged out"', async () => {
     const v = visitor();
-    const login = await v.registerAndLogin('user2', 'default');
+    const username = uniqueName('user2');
+    const login = await v.registerAndLogin(username, 'default');
     expect(login.redirects).toEqual(['/']);
     expect(flashes(login.body)).toEqual(['You were logged in']);
-    expect(login.body).toContain('sign out [user2]');
+    expect(login.body).toContain(`sign out [${username}]`);
     const logout = await v.logout();
     expect(logout.redirects).toEqual(['/public']);
     expect(flashes(logout.body)).toEqual(['You were logged out']);
@@ -82,10 +94,11 @@ describe('login and logout', () => {
   });
 
   test('when the password is wrong, then "Invalid password" on the sign-in page, with the name kept', async () => {
-    const reply = await visitor().login('user2', 'wrongpassword');
+    const { username } = await newUser(t.app, { prefix: 'user2' });
+    const reply = await visitor().login(username, 'wrongpassword');
     expect(reply.statusCode).toBe(200);
     expect(reply.body).toContain('<strong>Error:</strong> Invalid password');
-    expect(reply.body).toContain('value="user2"');
+    expect(reply.body).toContain(`value="${username}"`);
   });
 
   test('when the user does not exist, then "Invalid username"', async () => {
@@ -94,8 +107,9 @@ describe('login and logout', () => {
   });
 
   test('when signed in, then /login and /register redirect to the timeline', async () => {
+    const { username } = await newUser(t.app, { prefix: 'user2' });
     const v = visitor();
-    await v.login('user2');
+    expect((await v.login(username)).redirects).toEqual(['/']);
     for (const path of ['/login', '/register']) {
       expect((await v.get(path, {}, false)).headers.location).toBe('/');
       expect((await v.post(path, { username: 'x', password: 'y' }, {}, false)).headers.location).toBe('/');
@@ -105,27 +119,29 @@ describe('login and logout', () => {
   test('when a user from the original database signs in with a Werkzeug pbkdf2 hash, then it works and is rehashed', async () => {
     const salt = 'pVb1sV0QTlMy4ABZ';
     const key = pbkdf2Sync('old secret', Buffer.from(salt, 'utf8'), 1000, 32, 'sha256').toString('hex');
+    const olduser = uniqueName('olduser');
     await insertUser(t.db, {
-      username: 'olduser',
+      username: olduser,
       email: 'old@example.com',
       pwHash: `pbkdf2:sha256:1000$${salt}$${key}`,
     });
-    expect((await visitor().login('olduser', 'wrong')).body).toContain('Invalid password');
-    expect((await findUserByName(t.db, 'olduser'))?.pwHash).toMatch(/^pbkdf2:/);
-    const reply = await visitor().login('olduser', 'old secret');
+    expect((await visitor().login(olduser, 'wrong')).body).toContain('Invalid password');
+    expect((await findUserByName(t.db, olduser))?.pwHash).toMatch(/^pbkdf2:/);
+    const reply = await visitor().login(olduser, 'old secret');
     expect(flashes(reply.body)).toEqual(['You were logged in']);
-    const rehashed = (await findUserByName(t.db, 'olduser'))!.pwHash;
+    const rehashed = (await findUserByName(t.db, olduser))!.pwHash;
     expect(rehashed).not.toMatch(/^pbkdf2:/);
     expect(needsRehash(rehashed)).toBe(false);
-    expect(flashes((await visitor().login('olduser', 'old secret')).body)).toEqual(['You were logged in']);
+    expect(flashes((await visitor().login(olduser, 'old secret')).body)).toEqual(['You were logged in']);
   });
 });
 
 describe('the session cookie', () => {
   test('when signing in, then the cookie holds the signed user id, HttpOnly, SameSite=Lax, not Secure over HTTP', async () => {
-    const reply = await visitor().post('/login', { username: 'user2', password: 'default' }, {}, false);
+    const { username, password } = await newUser(t.app, { prefix: 'user2' });
+    const reply = await visitor().post('/login', { username, password }, {}, false);
     const session = reply.cookies.find((cookie) => cookie.name === 'session');
-    const user = await findUserByName(t.db, 'user2');
+    const user = await findUserByName(t.db, username);
     // user id, session version, issued and last seen (epoch seconds), the session's random id; signature
     expect(session?.value).toMatch(
       new RegExp(`^${user?.userId}\\.\\d+\\.\\d+\\.\\d+\\.[\\w-]{22}\\.[\\w+/=-]+$`),
@@ -135,12 +151,12 @@ describe('the session cookie', () => {
   });
 
   test('when the request came over HTTPS through a trusted proxy, then the cookie is Secure', async () => {
-    const proxied = await startWeb({ TRUST_PROXY: '127.0.0.1' });
+    const proxied = await appsOn(t, { TRUST_PROXY: '127.0.0.1' });
     try {
-      await new Visitor(proxied.app).register('https-user');
-      const reply = await new Visitor(proxied.app, { 'x-forwarded-proto': 'https' }).post(
+      const { username, password } = await newUser(proxied.web, { prefix: 'https-user' });
+      const reply = await new Visitor(proxied.web, { 'x-forwarded-proto': 'https' }).post(
         '/login',
-        { username: 'https-user', password: 'default' },
+        { username, password },
         {},
         false,
       );
@@ -151,10 +167,11 @@ describe('the session cookie', () => {
   });
 
   test('when the cookie is tampered with, then the visitor is signed out', async () => {
+    const { username } = await newUser(t.app, { prefix: 'user2' });
+    const other = await findUserByName(t.db, (await newUser(t.app, { prefix: 'user1' })).username);
     const v = visitor();
-    await v.login('user2');
+    expect((await v.login(username)).redirects).toEqual(['/']);
     const [id, signature] = decodeURIComponent(v.cookies.get('session')!).split('.');
-    const other = await findUserByName(t.db, 'user1');
     v.cookies.set('session', encodeURIComponent(`${other!.userId}.${signature}`));
     expect((await v.get('/')).redirects).toEqual(['/public']);
     v.cookies.set('session', String(id));
@@ -163,8 +180,9 @@ describe('the session cookie', () => {
 
   test('when the signed-in user no longer exists, then the visitor is signed out', async () => {
     const v = visitor();
-    await v.registerAndLogin('shortlived');
-    await t.db.query('DELETE FROM users WHERE username = $1', ['shortlived']);
+    const username = uniqueName('shortlived');
+    await v.registerAndLogin(username);
+    await t.db.query('DELETE FROM users WHERE username = $1', [username]);
     const reply = await v.get('/');
     expect(reply.redirects).toEqual(['/public']);
     expect(reply.body).toContain('<a href="/login">sign in</a>');

@@ -2,18 +2,23 @@
 // Origin; only its SameSite=Lax session cookie, which a top-level GET carries. So follow, unfollow,
 // sign-out and posting carry a per-session token in their links and forms, and a request that looks like
 // a browser's is refused without it. Plain HTTP clients (the course's tests) send none and need none.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { isFollowing } from '../../src/data/follows.js';
 import { findUserIdByName } from '../../src/data/users.js';
 import { startWeb, type TestApp } from '../helpers/app.js';
+import { newUser } from '../helpers/factory.js';
 import { Visitor } from '../helpers/web.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startWeb({ LOG_LEVEL: 'silent' });
-  await new Visitor(t.app).register('bob');
 });
 afterAll(() => t.close());
+/** The user whose follow link the attacks aim at: each test's own. */
+let bob: string;
+beforeEach(async () => {
+  bob = (await newUser(t.app, { prefix: 'bob' })).username;
+});
 
 const MOZILLA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Safari/537.36';
@@ -42,18 +47,18 @@ const hrefOf = (html: string, className: string) =>
 describe('refused: a browser on plain HTTP sent by another site, with the victim’s cookie and no token', () => {
   test('when it opens /bob/follow, then 403 and no follow is stored', async () => {
     const victim = await signedIn('victim1');
-    const reply = await victim.get('/bob/follow', PLAIN_HTTP_BROWSER_FROM_ELSEWHERE);
+    const reply = await victim.get(`/${bob}/follow`, PLAIN_HTTP_BROWSER_FROM_ELSEWHERE);
     expect(reply.statusCode).toBe(403);
     expect(reply.body).toContain('<title>Forbidden | MiniTwit</title>');
-    expect(await follows('victim1', 'bob')).toBe(false);
+    expect(await follows('victim1', bob)).toBe(false);
   });
 
   test('when it opens /bob/unfollow, then 403 and the follow stays', async () => {
     const victim = await signedIn('victim2');
-    await victim.get(hrefOf((await victim.get('/bob')).body, 'follow')!);
-    expect(await follows('victim2', 'bob')).toBe(true);
-    expect((await victim.get('/bob/unfollow', PLAIN_HTTP_BROWSER_FROM_ELSEWHERE)).statusCode).toBe(403);
-    expect(await follows('victim2', 'bob')).toBe(true);
+    await victim.get(hrefOf((await victim.get(`/${bob}`)).body, 'follow')!);
+    expect(await follows('victim2', bob)).toBe(true);
+    expect((await victim.get(`/${bob}/unfollow`, PLAIN_HTTP_BROWSER_FROM_ELSEWHERE)).statusCode).toBe(403);
+    expect(await follows('victim2', bob)).toBe(true);
   });
 
   test('when it opens /logout, then 403 and the victim stays signed in', async () => {
@@ -79,28 +84,28 @@ describe('refused: a browser on plain HTTP sent by another site, with the victim
     ['only an Accept that asks for HTML', { accept: 'text/html' }],
     ['only a browser User-Agent', { 'user-agent': MOZILLA }],
     ['only Sec-Fetch-Mode: navigate', { 'sec-fetch-mode': 'navigate' }],
-    ['our own Referer (the token is what proves the link is ours)', { referer: 'http://localhost/bob' }],
+    ['our own Referer (the token is what proves the link is ours)', { referer: 'http://localhost/public' }],
   ])(
     'when the request carries %s, then it counts as a browser and is refused without the token',
     async (_what, headers) => {
       const victim = await signedIn(
         `victim-${Object.keys(headers)[0]}-${Math.random().toString(36).slice(2, 8)}`,
       );
-      expect((await victim.get('/bob/follow', headers)).statusCode).toBe(403);
+      expect((await victim.get(`/${bob}/follow`, headers)).statusCode).toBe(403);
     },
   );
 
   test('when the token of another session is used, then 403', async () => {
     const attacker = await signedIn('attacker');
-    const link = hrefOf((await attacker.get('/bob')).body, 'follow')!;
+    const link = hrefOf((await attacker.get(`/${bob}`)).body, 'follow')!;
     const victim = await signedIn('victim5');
     expect((await victim.get(link, PLAIN_HTTP_BROWSER_FROM_ELSEWHERE)).statusCode).toBe(403);
-    expect(await follows('victim5', 'bob')).toBe(false);
+    expect(await follows('victim5', bob)).toBe(false);
   });
 
   test('when a token from before the last sign-out is used, then 403', async () => {
     const visitor = await signedIn('returning');
-    const oldLink = hrefOf((await visitor.get('/bob')).body, 'follow')!;
+    const oldLink = hrefOf((await visitor.get(`/${bob}`)).body, 'follow')!;
     await visitor.logout();
     await visitor.login('returning');
     expect((await visitor.get(oldLink, { 'user-agent': MOZILLA })).statusCode).toBe(403);
@@ -110,15 +115,15 @@ describe('refused: a browser on plain HTTP sent by another site, with the victim
 describe('allowed', () => {
   test('when a signed-in person uses the follow, unfollow and sign-out links of the page, then each works', async () => {
     const person = await signedIn('person');
-    const browser = { 'user-agent': MOZILLA, accept: 'text/html', referer: 'http://localhost/bob' };
-    const profile = (await person.get('/bob', browser)).body;
+    const browser = { 'user-agent': MOZILLA, accept: 'text/html', referer: `http://localhost/${bob}` };
+    const profile = (await person.get(`/${bob}`, browser)).body;
     const follow = hrefOf(profile, 'follow')!;
-    expect(follow).toMatch(/^\/bob\/follow\?token=[\w-]{20,}$/);
+    expect(follow).toMatch(new RegExp(`^/${bob}/follow\\?token=[\\w-]{20,}$`));
     expect((await person.get(follow, browser)).statusCode).toBe(200);
-    expect(await follows('person', 'bob')).toBe(true);
-    const unfollow = hrefOf((await person.get('/bob', browser)).body, 'unfollow')!;
+    expect(await follows('person', bob)).toBe(true);
+    const unfollow = hrefOf((await person.get(`/${bob}`, browser)).body, 'unfollow')!;
     expect((await person.get(unfollow, browser)).statusCode).toBe(200);
-    expect(await follows('person', 'bob')).toBe(false);
+    expect(await follows('person', bob)).toBe(false);
     const logout = /<a href="(\/logout\?token=[\w-]+)">sign out/.exec(
       (await person.get('/', browser)).body,
     )?.[1];
@@ -141,10 +146,10 @@ describe('allowed', () => {
   test('when a plain HTTP client (the course’s tests) follows, unfollows, posts and signs out without a token, then all work', async () => {
     const client = new Visitor(t.app, PYTHON_REQUESTS);
     await client.registerAndLogin('course-test');
-    expect((await client.get('/bob/follow')).statusCode).toBe(200);
-    expect(await follows('course-test', 'bob')).toBe(true);
-    expect((await client.get('/bob/unfollow')).statusCode).toBe(200);
-    expect(await follows('course-test', 'bob')).toBe(false);
+    expect((await client.get(`/${bob}/follow`)).statusCode).toBe(200);
+    expect(await follows('course-test', bob)).toBe(true);
+    expect((await client.get(`/${bob}/unfollow`)).statusCode).toBe(200);
+    expect(await follows('course-test', bob)).toBe(false);
     expect((await client.addMessage('plain client')).body).toContain('Your message was recorded');
     expect((await client.logout()).body).toContain('You were logged out');
   });
