@@ -81,6 +81,11 @@ const ConfigSchema = Type.Object({
   ),
   dataDir: from({ env: 'DATA_DIR' }, Type.String({ minLength: 1, default: './data' })),
   dbPoolSize: from({ env: 'DB_POOL_SIZE' }, Type.Integer({ minimum: 1, maximum: 1000, default: 10 })),
+  /** Password hashes computed at once (argon2id, on libuv's threads); 0: one fewer than the CPU cores, at least one. */
+  passwordHashConcurrency: from(
+    { env: 'PASSWORD_HASH_CONCURRENCY' },
+    Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
+  ),
   logLevel: Choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   logFormat: Choice('LOG_FORMAT', ['json', 'pretty', 'auto'], 'auto'),
   sessionSecret: from({ env: 'SESSION_SECRET', secret: true }, Type.Optional(Type.String({ minLength: 32 }))),

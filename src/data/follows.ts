@@ -1,5 +1,7 @@
 // SQL for the follows table: who follows whom.
 import type { Queryable } from '../db/index.js';
+import { latestParam, recordLatestCte, type PendingLatest } from './simulator.js';
+import { lookupForms, userCte, userKeyParam, type UserKey } from './users.js';
 
 /** Follows `whomId`; following twice changes nothing. Returns whether a follow was added. */
 export async function follow(db: Queryable, whoId: number, whomId: number): Promise<boolean> {
@@ -7,15 +9,6 @@ export async function follow(db: Queryable, whoId: number, whomId: number): Prom
     'INSERT INTO follows (who_id, whom_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING who_id',
     [whoId, whomId],
   );
-  return rows.length > 0;
-}
-
-/** Unfollows `whomId`; unfollowing someone not followed changes nothing. Returns whether one was removed. */
-export async function unfollow(db: Queryable, whoId: number, whomId: number): Promise<boolean> {
-  const rows = await db.query('DELETE FROM follows WHERE who_id = $1 AND whom_id = $2 RETURNING who_id', [
-    whoId,
-    whomId,
-  ]);
   return rows.length > 0;
 }
 
@@ -32,4 +25,52 @@ export async function listFollowedNames(db: Queryable, whoId: number, limit: num
     [whoId, limit],
   );
   return rows.map((row) => row.username);
+}
+
+export interface FollowChange {
+  /** Undefined when no user is `who`. */
+  whoId: number | undefined;
+  /** Undefined when no user has the name `whom`. */
+  whom: { userId: number; username: string } | undefined;
+  /** Whether a follow was added (or removed). */
+  changed: boolean;
+}
+
+/**
+ * Follows or unfollows in one statement (one round trip, one commit): resolves both users, changes the
+ * follow (idempotent) and records the simulator's `latest` when given (even when a user is unknown).
+ */
+export async function changeFollow(
+  db: Queryable,
+  change: 'follow' | 'unfollow',
+  who: UserKey,
+  whom: string,
+  latest?: PendingLatest,
+): Promise<FollowChange> {
+  const [by, key] = userKeyParam(who);
+  const write =
+    change === 'follow'
+      ? `INSERT INTO follows (who_id, whom_id) SELECT who.user_id, whom.user_id FROM who, whom
+         ON CONFLICT DO NOTHING RETURNING who_id`
+      : `DELETE FROM follows f USING who, whom WHERE f.who_id = who.user_id AND f.whom_id = whom.user_id
+         RETURNING f.who_id`;
+  const rows = await db.query<{
+    whoId: number | null;
+    whomId: number | null;
+    username: string | null;
+    changed: boolean;
+  }>(
+    `WITH ${recordLatestCte('$3')}, ${userCte('who', '$1', by)}, ${userCte('whom', '$2', 'name')},
+       changed AS (${write})
+     SELECT (SELECT user_id FROM who) AS "whoId", (SELECT user_id FROM whom) AS "whomId",
+       (SELECT username FROM whom) AS username, EXISTS (SELECT 1 FROM changed) AS changed`,
+    [key, lookupForms(whom), latestParam(latest)],
+  );
+  if (latest) latest.recorded = true;
+  const row = rows[0]!;
+  return {
+    whoId: row.whoId ?? undefined,
+    whom: row.whomId === null ? undefined : { userId: row.whomId, username: row.username! },
+    changed: row.changed,
+  };
 }
