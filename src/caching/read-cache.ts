@@ -102,6 +102,11 @@ export class ReadCache {
     this.enabled = enabled;
   }
 
+  /** How many entries a scope holds (expired ones included, until read or evicted). */
+  entriesOf(scope: Scope): number {
+    return this.byScope.get(scope)?.size ?? 0;
+  }
+
   stats() {
     return {
       timelines: this.timelines.size,
