@@ -15,7 +15,7 @@ export type Scope = 'public' | `author:${number}` | `personal:${number}` | `foll
 /** What a write changed, as told to every replica. */
 export type Change = { messagesOf: number | 'anyone' } | { followsOf: number };
 
-export const TIMELINE_TTL_MS = 1000;
+const TIMELINE_TTL_MS = 1000;
 const TIMELINE_MAX_BYTES = 32 * 1024 * 1024;
 const TIMELINE_MAX_ENTRIES = 5000;
 const NAMES_MAX_ENTRIES = 100_000;
