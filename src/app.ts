@@ -53,15 +53,14 @@ async function withReadCache(db: Database, config: Config, logger: Logger): Prom
       : undefined;
   // A server database opened without its URL (none in production) cannot be listened to: no cache.
   if (db.kind === 'postgres' && !invalidation) cache.setEnabled(false);
-  const cached: Database = {
-    ...db,
-    close: async () => {
-      await invalidation?.close();
-      await db.close();
-    },
+  // The same object (metrics and health checks know the database by it), closing the listener first.
+  const close = db.close;
+  db.close = async () => {
+    await invalidation?.close();
+    await close();
   };
-  attachReadCache(cached, cache);
-  return cached;
+  attachReadCache(db, cache);
+  return db;
 }
 
 /**
