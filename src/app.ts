@@ -4,6 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApiApp } from './api/app.js';
+import { startInvalidation } from './caching/invalidation.js';
+import { attachReadCache, ReadCache } from './caching/read-cache.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
@@ -11,7 +13,7 @@ import { backfillNameSkeletons } from './minitwit.js';
 import type { AppRole, Services } from './http/server-options.js';
 import { buildOperationsApp } from './observability/operations-app.js';
 import { instrumentDatabase } from './observability/database-metrics.js';
-import { hashPassword } from './passwords.js';
+import { hashPassword, setHashConcurrency } from './passwords.js';
 import { buildWebApp } from './web/app.js';
 
 export interface StartOptions {
@@ -25,17 +27,40 @@ export async function startDatabase(
   logger: Logger,
   options: StartOptions = {},
 ): Promise<Database> {
+  setHashConcurrency(config.passwordHashConcurrency);
   const db = instrumentDatabase(await (options.open ?? (() => openDatabase(config, logger)))());
   try {
     const applied = await migrate(db);
     const skeletons = await backfillNameSkeletons(db);
     logger.info({ database: db.kind, applied, ...(skeletons ? { skeletons } : {}) }, 'database ready');
     await warmUp(db, config);
-    return db;
+    return await withReadCache(db, config, logger);
   } catch (error) {
     await db.close();
     throw error;
   }
+}
+
+/**
+ * The database with its process's read cache (src/caching/): on a server, kept in step with the other
+ * replicas through LISTEN/NOTIFY (closed with the database); on PGlite, one process, changes are all local.
+ */
+async function withReadCache(db: Database, config: Config, logger: Logger): Promise<Database> {
+  const cache = new ReadCache();
+  const invalidation =
+    db.kind === 'postgres' && config.databaseUrl
+      ? await startInvalidation(cache, config.databaseUrl, logger)
+      : undefined;
+  // A server database opened without its URL (none in production) cannot be listened to: no cache.
+  if (db.kind === 'postgres' && !invalidation) cache.setEnabled(false);
+  // The same object (metrics and health checks know the database by it), closing the listener first.
+  const close = db.close;
+  db.close = async () => {
+    await invalidation?.close();
+    await close();
+  };
+  attachReadCache(db, cache);
+  return db;
 }
 
 /**

@@ -94,6 +94,11 @@ const ConfigSchema = Type.Object({
   maxConnections: from({ env: 'MAX_CONNECTIONS' }, Type.Integer({ minimum: 1, default: 1000 })),
   /** A client must send a request's headers within this (slow-header attacks hold a connection). */
   headersTimeoutMs: from({ env: 'HEADERS_TIMEOUT_MS' }, Type.Integer({ minimum: 1000, default: 10_000 })),
+  /** Password hashes computed at once (argon2id, on libuv's threads); 0: one fewer than the CPU cores, at least one. */
+  passwordHashConcurrency: from(
+    { env: 'PASSWORD_HASH_CONCURRENCY' },
+    Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
+  ),
   logLevel: Choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   logFormat: Choice('LOG_FORMAT', ['json', 'pretty', 'auto'], 'auto'),
   sessionSecret: from({ env: 'SESSION_SECRET', secret: true }, Type.Optional(Type.String({ minLength: 32 }))),

@@ -3,15 +3,12 @@
 // of them and shape the reply. Each action that changes something counts its own business event, once
 // the change is stored. The SQL is in src/data, one module per table group.
 import type { Queryable } from './db/index.js';
-import {
-  followWithin as addFollowWithin,
-  isFollowing,
-  listFollowedNames,
-  unfollow as removeFollow,
-} from './data/follows.js';
+import { readCacheOf, type Scope } from './caching/read-cache.js';
+import { changeFollow, isFollowing, listFollowedNames, type FollowChangeKind } from './data/follows.js';
+import type { PendingLatest } from './data/simulator.js';
 import {
   flagMessages,
-  insertMessage,
+  insertMessageAs,
   listMessagesForModeration,
   personalTimeline as readPersonalTimeline,
   publicTimeline as readPublicTimeline,
@@ -26,6 +23,7 @@ import {
   findUserByName,
   findUserIdByName,
   insertUser,
+  type UserKey,
   raiseSessionVersion,
   setSkeletons,
   updatePasswordHash,
@@ -64,15 +62,26 @@ export interface Profile {
 
 async function userIdOf(db: Queryable, user: UserRef): Promise<number> {
   if ('userId' in user) return user.userId;
-  const userId = await findUserIdByName(db, user.username);
-  if (userId === undefined) throw new UnknownUserError(user.username);
-  return userId;
+  return (await profileOf(db, user.username)).userId;
 }
 
+/** A user by name; a name never changes its id, so a found one is kept in the process (never a miss). */
 async function profileOf(db: Queryable, username: string): Promise<Profile> {
+  const known = readCacheOf(db)?.users;
+  const cached = known?.get(username);
+  if (cached) return cached;
   const user = await findUserByName(db, username);
   if (!user) throw new UnknownUserError(username);
-  return { userId: user.userId, username: user.username };
+  const profile = { userId: user.userId, username: user.username };
+  known?.set(username, profile);
+  return profile;
+}
+
+/** The user as a write names it: by id when known here, else by name (resolved in the write itself). */
+function userKeyOf(db: Queryable, user: UserRef): UserKey {
+  if ('userId' in user) return user;
+  const cached = readCacheOf(db)?.users.get(user.username);
+  return cached ? { userId: cached.userId } : user;
 }
 
 /**
@@ -192,16 +201,24 @@ export async function backfillNameSkeletons(db: Queryable): Promise<number> {
 
 // ---- Messages ------------------------------------------------------------------------------------------
 
-/** Stores a message as posted now by `author`. A message needs text. */
+/**
+ * Stores a message as posted now by `author`. A message needs text. One statement (one round trip, one
+ * commit) resolves the author, stores the message and records the simulator's `latest`, if given.
+ */
 export async function postMessage(
   db: Queryable,
   source: Source,
   author: UserRef,
   text: string,
+  latest?: PendingLatest,
 ): Promise<void> {
-  const authorId = await userIdOf(db, author);
-  if (text.length === 0) throw new RuleError('A message needs text');
-  await insertMessage(db, authorId, text);
+  if (text.length === 0) {
+    await userIdOf(db, author); // an unknown author is a 404 before an empty text is a 400
+    throw new RuleError('A message needs text');
+  }
+  const posted = await insertMessageAs(db, userKeyOf(db, author), text, latest);
+  if (!posted) throw new UnknownUserError((author as { username: string }).username);
+  readCacheOf(db)?.changed({ messagesOf: posted.authorId });
   countBusinessEvent('message_posted', source);
 }
 
@@ -220,38 +237,116 @@ export class FollowLimitError extends RuleError {
  * follows at most `followLimit` users: the personal timeline reads one index entry per followed user, so
  * the cap bounds its cost. (Concurrent follows by one user may pass it by as many as run at once.)
  */
-export async function follow(
+export function follow(
   db: Queryable,
   source: Source,
   who: UserRef,
   whom: string,
   { followLimit }: { followLimit: number },
+  latest?: PendingLatest,
 ): Promise<Profile> {
-  const whoId = await userIdOf(db, who);
-  const target = await profileOf(db, whom);
-  const outcome = await addFollowWithin(db, whoId, target.userId, followLimit);
-  if (outcome === 'added') countBusinessEvent('followed', source);
-  // At the limit, following someone already followed still changes nothing, without an error.
-  else if (outcome === 'at-limit' && !(await isFollowing(db, whoId, target.userId)))
-    throw new FollowLimitError(followLimit);
-  return target;
+  return changeFollowOf(db, source, { change: 'follow', limit: followLimit }, who, whom, latest);
 }
 
 /** `who` stops following `whom`; unfollowing someone not followed changes nothing. Returns whom's profile. */
-export async function unfollow(db: Queryable, source: Source, who: UserRef, whom: string): Promise<Profile> {
-  const whoId = await userIdOf(db, who);
-  const target = await profileOf(db, whom);
-  if (await removeFollow(db, whoId, target.userId)) countBusinessEvent('unfollowed', source);
-  return target;
+export function unfollow(
+  db: Queryable,
+  source: Source,
+  who: UserRef,
+  whom: string,
+  latest?: PendingLatest,
+): Promise<Profile> {
+  return changeFollowOf(db, source, { change: 'unfollow' }, who, whom, latest);
+}
+
+/** One statement (one round trip, one commit): both users resolved, the follow changed, `latest` recorded. */
+async function changeFollowOf(
+  db: Queryable,
+  source: Source,
+  change: FollowChangeKind,
+  who: UserRef,
+  whom: string,
+  latest?: PendingLatest,
+): Promise<Profile> {
+  const result = await changeFollow(db, change, userKeyOf(db, who), whom, latest);
+  if (result.whoId === undefined) throw new UnknownUserError((who as { username: string }).username);
+  if (!result.whom) throw new UnknownUserError(whom);
+  // At the limit, following someone already followed still changes nothing, without an error.
+  if (result.atLimit && change.change === 'follow') throw new FollowLimitError(change.limit);
+  if (result.changed) {
+    readCacheOf(db)?.changed({ followsOf: result.whoId });
+    countBusinessEvent(change.change === 'follow' ? 'followed' : 'unfollowed', source);
+  }
+  return result.whom;
 }
 
 /** The names of the users `who` follows, in the order they were followed, at most `limit`. */
 export async function followedNames(db: Queryable, who: UserRef, limit: number): Promise<string[]> {
-  return listFollowedNames(db, await userIdOf(db, who), limit);
+  const whoId = await userIdOf(db, who);
+  return cachedRead(db, `follows:${whoId}`, `${limit}`, () => listFollowedNames(db, whoId, limit));
 }
 
 // ---- The three timelines -------------------------------------------------------------------------------
 // Unflagged messages, newest first, a page at a time (keyset pages: see PageRequest).
+
+/**
+ * How a door serves a timeline: the rows shaped once (serialised, or as page views) and kept so in the
+ * process's read cache (src/caching/), one entry per shape and page. `fresh`: read from the database and
+ * keep nothing (a page that must show the reader's own write at once, whichever replica serves it).
+ */
+export interface TimelineShape<T> {
+  name: string;
+  shape: (rows: TimelineMessage[]) => T;
+  fresh?: boolean;
+}
+
+const pageKey = (shape: TimelineShape<unknown>, page: PageRequest) =>
+  `${shape.name}|${page.limit}|${page.before?.pubDate ?? ''}|${page.before?.messageId ?? ''}`;
+
+function cachedRead<T>(
+  db: Queryable,
+  scope: Scope,
+  key: string,
+  load: () => Promise<T>,
+  fresh = false,
+): Promise<T> {
+  const cache = readCacheOf(db);
+  return cache ? cache.read(scope, key, load, fresh) : load();
+}
+
+/** Everyone's messages, shaped (and cached). */
+export function publicTimelineAs<T>(db: Queryable, page: PageRequest, shape: TimelineShape<T>): Promise<T> {
+  const load = async () => shape.shape(await readPublicTimeline(db, page));
+  return cachedRead(db, 'public', pageKey(shape, page), load, shape.fresh);
+}
+
+/** One user's messages, shaped (and cached), with who they are and whether `viewer` follows them. */
+export async function userTimelineAs<T>(
+  db: Queryable,
+  username: string,
+  page: PageRequest,
+  shape: TimelineShape<T>,
+  viewer?: Profile,
+): Promise<{ profile: Profile; followed: boolean; messages: T }> {
+  const profile = await profileOf(db, username);
+  const load = async () => shape.shape(await readUserTimeline(db, profile.userId, page));
+  const [followed, messages] = await Promise.all([
+    viewer ? isFollowing(db, viewer.userId, profile.userId) : false,
+    cachedRead(db, `author:${profile.userId}`, pageKey(shape, page), load, shape.fresh),
+  ]);
+  return { profile, followed, messages };
+}
+
+/** A user's own messages and those of everyone they follow, shaped (and cached). */
+export function personalTimelineAs<T>(
+  db: Queryable,
+  user: Profile,
+  page: PageRequest,
+  shape: TimelineShape<T>,
+): Promise<T> {
+  const load = async () => shape.shape(await readPersonalTimeline(db, user.userId, page));
+  return cachedRead(db, `personal:${user.userId}`, pageKey(shape, page), load, shape.fresh);
+}
 
 /** Everyone's messages. */
 export function publicTimeline(db: Queryable, page: PageRequest): Promise<TimelineMessage[]> {
@@ -284,9 +379,11 @@ export function personalTimeline(
 
 // ---- Moderation (the original's flag_tool) -------------------------------------------------------------
 
-/** Hides messages from every timeline and API list; returns the ids that exist. */
-export function flag(db: Queryable, messageIds: number[]): Promise<number[]> {
-  return flagMessages(db, messageIds);
+/** Hides messages from every timeline and API list, on every replica at once; returns the ids that exist. */
+export async function flag(db: Queryable, messageIds: number[]): Promise<number[]> {
+  const flagged = await flagMessages(db, messageIds); // which tells the other replicas
+  readCacheOf(db)?.apply({ messagesOf: 'anyone' });
+  return flagged;
 }
 
 /** Every message, flagged or not, in id order after `afterId`: the moderator's list, a page at a time. */

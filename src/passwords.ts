@@ -5,8 +5,10 @@
 // took ~100 ms. Also verifies the original MiniTwit's
 // Werkzeug hashes so that users imported from it can sign in (and are then rehashed).
 import { createHash, createHmac, pbkdf2, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import argon2 from 'argon2';
+import pLimit from 'p-limit';
 
 const scryptAsync = promisify<string | Buffer, Buffer, number, ScryptOptions, Buffer>(scrypt);
 const pbkdf2Async = promisify(pbkdf2);
@@ -14,16 +16,32 @@ const pbkdf2Async = promisify(pbkdf2);
 /** Stored in each hash (PHC string), so raising them later rehashes users at their next sign-in. */
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 7 * 1024, timeCost: 5, parallelism: 1 } as const;
 
+/**
+ * How many hashes run at once. Each takes a core for ~26 ms: a burst of registrations or sign-ins left
+ * unbounded fills libuv's four threads and, on a small machine, every core, and the requests that need no
+ * hash wait behind them. The rest queue here, in order (src/config.ts: PASSWORD_HASH_CONCURRENCY).
+ */
+let hashing = pLimit(defaultHashConcurrency());
+
+function defaultHashConcurrency(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/** 0: the default (one fewer than the cores, at least one). */
+export function setHashConcurrency(concurrency: number): void {
+  hashing = pLimit(concurrency > 0 ? concurrency : defaultHashConcurrency());
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, ARGON2_OPTIONS);
+  return hashing(() => argon2.hash(password, ARGON2_OPTIONS));
 }
 
 /** Checks a password against our argon2id hashes and Werkzeug's `pbkdf2:...` and `scrypt:...` hashes. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   try {
-    if (stored.startsWith('$argon2')) return await argon2.verify(stored, password);
+    if (stored.startsWith('$argon2')) return await hashing(() => argon2.verify(stored, password));
     if (stored.startsWith('pbkdf2:') || stored.startsWith('scrypt:'))
-      return await verifyWerkzeug(password, stored);
+      return await hashing(() => verifyWerkzeug(password, stored));
     if (LEGACY_WERKZEUG.test(stored)) return verifyLegacyWerkzeug(password, stored);
   } catch {
     // A malformed stored hash matches no password.

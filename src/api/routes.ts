@@ -2,6 +2,7 @@
 // Each route parses, calls one of MiniTwit's actions (src/minitwit.ts) and shapes the reply.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import type { AbuseLimits } from '../abuse-limits.js';
 import type { Config } from '../config.js';
 import { readLatest } from '../data/simulator.js';
@@ -25,6 +26,18 @@ const toApiMessage = (m: minitwit.TimelineMessage) => ({
   pub_date: Math.floor(m.pubDate.getTime() / 1000),
   user: m.username,
 });
+
+/**
+ * A list as the reply's bytes, serialised once and then served from the read cache. JSON.stringify of
+ * exactly the schema's fields (S.MessageList) gives what the schema's serialiser would.
+ */
+const apiList: minitwit.TimelineShape<string> = {
+  name: 'api',
+  shape: (rows) => JSON.stringify(rows.map(toApiMessage)),
+};
+/** Sends serialised JSON as it is (Fastify does not serialise a string again; the schema still documents it). */
+const sendSerialised = (reply: FastifyReply, body: string) =>
+  reply.type('application/json; charset=utf-8').send(body);
 
 export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> = async (
   app,
@@ -73,8 +86,11 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
         response: { 200: S.MessageList, ...errors(400, 403) },
       },
     },
-    async (request) =>
-      (await minitwit.publicTimeline(db, { limit: listSize(request.query.no) })).map(toApiMessage),
+    async (request, reply) =>
+      sendSerialised(
+        reply,
+        await minitwit.publicTimelineAs(db, { limit: listSize(request.query.no) }, apiList),
+      ),
   );
 
   app.get(
@@ -87,16 +103,17 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
         response: { 200: S.MessageList, ...errors(400, 403, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const page = { limit: listSize(request.query.no) };
-      const { messages } = await minitwit.userTimeline(db, request.params.username, page);
-      return messages.map(toApiMessage);
+      const { messages } = await minitwit.userTimelineAs(db, request.params.username, page, apiList);
+      return sendSerialised(reply, messages);
     },
   );
 
   app.post(
     '/msgs/:username',
     {
+      config: { simulator: { latestWithWrite: true } },
       schema: {
         summary: 'Post a message as that user, now',
         params: S.UsernameParams,
@@ -106,7 +123,8 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
       },
     },
     async (request, reply) => {
-      await minitwit.postMessage(db, 'api', { username: request.params.username }, request.body.content);
+      const author = { username: request.params.username };
+      await minitwit.postMessage(db, 'api', author, request.body.content, request.latest);
       return reply.code(204).send(null);
     },
   );
@@ -133,6 +151,7 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
   app.post(
     '/fllws/:username',
     {
+      config: { simulator: { latestWithWrite: true } },
       schema: {
         summary: 'Follow or unfollow a user; repeating either changes nothing',
         params: S.UsernameParams,
@@ -145,8 +164,8 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
       const who = { username: request.params.username };
       const { follow, unfollow } = request.body;
       // With both, `follow` wins, as in the reference.
-      if (follow !== undefined) await minitwit.follow(db, 'api', who, follow, config);
-      else if (unfollow !== undefined) await minitwit.unfollow(db, 'api', who, unfollow);
+      if (follow !== undefined) await minitwit.follow(db, 'api', who, follow, config, request.latest);
+      else if (unfollow !== undefined) await minitwit.unfollow(db, 'api', who, unfollow, request.latest);
       else throw new HttpError(400, 'body must have a "follow" or an "unfollow" field');
       return reply.code(204).send(null);
     },

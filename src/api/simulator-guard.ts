@@ -10,7 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/index.js';
-import { recordLatest } from '../data/simulator.js';
+import { recordLatest, type PendingLatest } from '../data/simulator.js';
 import { HttpError } from '../http/errors.js';
 import { setLatestActionId } from '../observability/metrics.js';
 
@@ -18,10 +18,16 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Sent the simulator's credentials: the API's trusted client (not subject to the abuse limits). */
     fromSimulator?: boolean;
+    /** The simulator's `?latest=`, when this request records it (see recordsLatest). */
+    latest?: PendingLatest;
   }
   interface FastifyContextConfig {
-    /** How the simulator guard treats this route; both default to true. */
-    simulator?: { recordsLatest?: boolean; needsCredentials?: boolean };
+    /**
+     * How the simulator guard treats this route; the first two default to true. `latestWithWrite`: the
+     * route's write records `latest` in its own statement (one round trip, one commit); the guard
+     * records it before the reply only when that did not happen (a malformed body, an error).
+     */
+    simulator?: { recordsLatest?: boolean; needsCredentials?: boolean; latestWithWrite?: boolean };
   }
 }
 
@@ -49,17 +55,31 @@ export const simulatorGuard = fp<SimulatorGuardOptions>(
       request.fromSimulator = hasCredentials(request);
       if (rules.needsCredentials !== false && !request.fromSimulator)
         throw new HttpError(403, NOT_AUTHORIZED);
-      if (rules.recordsLatest !== false && request.fromSimulator) await recordLatestOf(request, db);
+      if (rules.recordsLatest === false || !request.fromSimulator) return;
+      request.latest = latestOf(request);
+      if (!rules.latestWithWrite) await recordPending(request, db);
+    });
+    // onSend: still before the reply leaves, so the simulator's next GET /latest sees it.
+    app.addHook('onSend', async (request) => {
+      await recordPending(request, db);
     });
   },
   { name: 'minitwit-simulator-guard' },
 );
 
-async function recordLatestOf(request: FastifyRequest, db: Queryable): Promise<void> {
+function latestOf(request: FastifyRequest): PendingLatest | undefined {
   const raw = (request.query as { latest?: unknown }).latest;
-  if (raw === undefined) return;
+  if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || !INTEGER.test(raw))
     throw new HttpError(400, 'querystring/latest must be integer');
-  await recordLatest(db, Number(raw));
-  setLatestActionId(Number(raw));
+  return { actionId: Number(raw), recorded: false };
+}
+
+async function recordPending(request: FastifyRequest, db: Queryable): Promise<void> {
+  const latest = request.latest;
+  if (!latest) return;
+  if (!latest.recorded) await recordLatest(db, latest.actionId);
+  latest.recorded = true;
+  request.latest = undefined;
+  setLatestActionId(latest.actionId);
 }

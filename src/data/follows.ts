@@ -1,5 +1,7 @@
 // SQL for the follows table: who follows whom.
 import type { Queryable } from '../db/index.js';
+import { latestParam, recordLatestCte, type PendingLatest } from './simulator.js';
+import { lookupForms, userCte, userKeyParam, type UserKey } from './users.js';
 
 /** Follows `whomId`; following twice changes nothing. Returns whether a follow was added. */
 export async function follow(db: Queryable, whoId: number, whomId: number): Promise<boolean> {
@@ -8,40 +10,6 @@ export async function follow(db: Queryable, whoId: number, whomId: number): Prom
     [whoId, whomId],
   );
   return rows.length > 0;
-}
-
-/** Unfollows `whomId`; unfollowing someone not followed changes nothing. Returns whether one was removed. */
-export async function unfollow(db: Queryable, whoId: number, whomId: number): Promise<boolean> {
-  const rows = await db.query('DELETE FROM follows WHERE who_id = $1 AND whom_id = $2 RETURNING who_id', [
-    whoId,
-    whomId,
-  ]);
-  return rows.length > 0;
-}
-
-/**
- * Follows `whomId` unless `whoId` already follows `limit` users, in one statement: 'added', 'unchanged'
- * (followed already) or 'at-limit' (nothing added; maybe followed already). The count reads the user's
- * entries of the primary key's index: at most about `limit` of them.
- */
-export async function followWithin(
-  db: Queryable,
-  whoId: number,
-  whomId: number,
-  limit: number,
-): Promise<'added' | 'unchanged' | 'at-limit'> {
-  const rows = await db.query<{ added: number; following: number }>(
-    `WITH following AS (SELECT count(*) AS n FROM follows WHERE who_id = $1),
-     added AS (
-       INSERT INTO follows (who_id, whom_id) SELECT $1, $2 FROM following WHERE n < $3
-       ON CONFLICT DO NOTHING RETURNING 1
-     )
-     SELECT (SELECT count(*) FROM added)::int AS added, (SELECT n FROM following)::int AS following`,
-    [whoId, whomId, limit],
-  );
-  const { added, following } = rows[0]!;
-  if (added > 0) return 'added';
-  return following < limit ? 'unchanged' : 'at-limit';
 }
 
 export async function isFollowing(db: Queryable, whoId: number, whomId: number): Promise<boolean> {
@@ -71,4 +39,65 @@ export async function followsPresent(
     [pairs.map((p) => p.whoId), pairs.map((p) => p.whomId)],
   );
   return rows.map((row) => row.present);
+}
+
+/** A follow, within how many users one may follow, or an unfollow. */
+export type FollowChangeKind = { change: 'follow'; limit: number } | { change: 'unfollow' };
+
+export interface FollowChange {
+  /** Undefined when no user is `who`. */
+  whoId: number | undefined;
+  /** Undefined when no user has the name `whom`. */
+  whom: { userId: number; username: string } | undefined;
+  /** Whether a follow was added (or removed). */
+  changed: boolean;
+  /** A follow refused: `who` follows `limit` users already, `whom` not among them. */
+  atLimit: boolean;
+}
+
+/**
+ * Follows or unfollows in one statement (one round trip, one commit): resolves both users, changes the
+ * follow (idempotent) and records the simulator's `latest` when given (even when a user is unknown). A
+ * follow counts `who`'s follows first, on the primary key's index (at most about `limit` entries), and
+ * adds nothing at the limit.
+ */
+export async function changeFollow(
+  db: Queryable,
+  kind: FollowChangeKind,
+  who: UserKey,
+  whom: string,
+  latest?: PendingLatest,
+): Promise<FollowChange> {
+  const [by, key] = userKeyParam(who);
+  const write =
+    kind.change === 'follow'
+      ? `INSERT INTO follows (who_id, whom_id) SELECT who.user_id, whom.user_id FROM who, whom, following
+         WHERE following.n < $4 ON CONFLICT DO NOTHING RETURNING who_id`
+      : `DELETE FROM follows f USING who, whom WHERE f.who_id = who.user_id AND f.whom_id = whom.user_id
+         RETURNING f.who_id`;
+  const rows = await db.query<{
+    whoId: number | null;
+    whomId: number | null;
+    username: string | null;
+    changed: boolean;
+    atLimit: boolean;
+  }>(
+    `WITH ${recordLatestCte('$3')}, ${userCte('who', '$1', by)}, ${userCte('whom', '$2', 'name')},
+       following AS (SELECT count(*) AS n FROM follows WHERE who_id = (SELECT user_id FROM who)),
+       changed AS (${write})
+     SELECT (SELECT user_id FROM who) AS "whoId", (SELECT user_id FROM whom) AS "whomId",
+       (SELECT username FROM whom) AS username, EXISTS (SELECT 1 FROM changed) AS changed,
+       ($4::int IS NOT NULL AND (SELECT n FROM following) >= $4::int AND NOT EXISTS (
+         SELECT 1 FROM follows f, who, whom WHERE f.who_id = who.user_id AND f.whom_id = whom.user_id
+       )) AS "atLimit"`,
+    [key, lookupForms(whom), latestParam(latest), kind.change === 'follow' ? kind.limit : null],
+  );
+  if (latest) latest.recorded = true;
+  const row = rows[0]!;
+  return {
+    whoId: row.whoId ?? undefined,
+    whom: row.whomId === null ? undefined : { userId: row.whomId, username: row.username! },
+    changed: row.changed,
+    atLimit: row.atLimit,
+  };
 }

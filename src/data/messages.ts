@@ -1,5 +1,8 @@
 // SQL for the messages table and the three timelines.
 import type { Queryable } from '../db/index.js';
+import { EVERYTHING_CHANGED, INVALIDATION_CHANNEL } from '../caching/channel.js';
+import { latestParam, recordLatestCte, type PendingLatest } from './simulator.js';
+import { userCte, userKeyParam, type UserKey } from './users.js';
 
 export interface TimelineMessage {
   messageId: number;
@@ -103,13 +106,42 @@ export async function insertMessage(db: Queryable, authorId: number, text: strin
   return rows[0]!.messageId;
 }
 
-/** Flags messages so that no timeline or API list shows them; returns the ids that exist. */
-export async function flagMessages(db: Queryable, messageIds: number[]): Promise<number[]> {
-  const rows = await db.query<{ messageId: number }>(
-    'UPDATE messages SET flagged = true WHERE message_id = ANY($1::bigint[]) RETURNING message_id AS "messageId"',
-    [messageIds],
+/**
+ * Stores a message as posted now by `author`, in one statement (one round trip, one commit) that also
+ * resolves a name and records the simulator's `latest` (when given; recorded even when the author is
+ * unknown). Returns the message's and the author's ids, or undefined when no user has that name.
+ */
+export async function insertMessageAs(
+  db: Queryable,
+  author: UserKey,
+  text: string,
+  latest?: PendingLatest,
+): Promise<{ messageId: number; authorId: number } | undefined> {
+  const [by, key] = userKeyParam(author);
+  const rows = await db.query<{ messageId: number; authorId: number }>(
+    `WITH ${recordLatestCte('$3')}, ${userCte('author', '$1', by)}
+     INSERT INTO messages (author_id, text) SELECT user_id, $2 FROM author
+     RETURNING message_id AS "messageId", author_id AS "authorId"`,
+    [key, text, latestParam(latest)],
   );
-  return rows.map((row) => row.messageId);
+  if (latest) latest.recorded = true;
+  return rows[0];
+}
+
+/**
+ * Flags messages so that no timeline or API list shows them; returns the ids that exist. The same
+ * statement tells every replica to drop its cached timelines (the notification is sent at the commit;
+ * flags are rare, so the commit-time lock NOTIFY takes costs nothing here).
+ */
+export async function flagMessages(db: Queryable, messageIds: number[]): Promise<number[]> {
+  const rows = await db.query<{ messageIds: (number | string)[] }>(
+    `WITH flagged AS (
+       UPDATE messages SET flagged = true WHERE message_id = ANY($1::bigint[]) RETURNING message_id
+     )
+     SELECT coalesce(array_agg(message_id), '{}') AS "messageIds", pg_notify($2, $3) FROM flagged`,
+    [messageIds, INVALIDATION_CHANNEL, EVERYTHING_CHANGED],
+  );
+  return rows[0]!.messageIds.map(Number); // pg gives an int8[]'s items as strings
 }
 
 export interface ModerationRow {

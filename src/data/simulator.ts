@@ -1,10 +1,28 @@
 // SQL for the simulator's state: the id of its latest action.
 import type { Queryable } from '../db/index.js';
 
+/** A request's `latest`, to record once: in a write's own statement (recordLatestCte), else alone. */
+export interface PendingLatest {
+  actionId: number;
+  recorded: boolean;
+}
+
+/** The parameter for recordLatestCte: the id when it is still to record, else NULL. */
+export const latestParam = (latest: PendingLatest | undefined) =>
+  latest && !latest.recorded ? latest.actionId : null;
+
 /** Appends (never updates) so that concurrent requests do not wait on one another's row lock. */
 export async function recordLatest(db: Queryable, actionId: number): Promise<void> {
   await db.query('INSERT INTO simulator_latest (action_id) VALUES ($1)', [actionId]);
 }
+
+/**
+ * A common table expression that records `latest` (when the parameter is not NULL) as part of another
+ * write's statement: one round trip and one commit for both. A data-modifying CTE runs even when the
+ * statement's own work finds nothing (an unknown user), so `latest` is recorded all the same.
+ */
+export const recordLatestCte = (param: string) =>
+  `latest AS (INSERT INTO simulator_latest (action_id) SELECT ${param}::bigint WHERE ${param}::bigint IS NOT NULL)`;
 
 /** The most recently recorded action id, or -1 when none was recorded. */
 export async function readLatest(db: Queryable): Promise<number> {

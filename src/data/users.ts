@@ -17,8 +17,23 @@ const USER_COLUMNS =
  * The forms a name is looked up by: as sent, and composed (NFC), the form names are stored in. A row the
  * NFC migration could not normalise (its NFC form was taken) is still found by its exact name, first.
  */
-const lookupForms = (username: string) => [...new Set([username, username.normalize('NFC')])];
-const BY_NAME = 'username = ANY($1::text[]) ORDER BY array_position($1::text[], username) LIMIT 1';
+export const lookupForms = (username: string) => [...new Set([username, username.normalize('NFC')])];
+const byName = (param: string) =>
+  `username = ANY(${param}::text[]) ORDER BY array_position(${param}::text[], username) LIMIT 1`;
+const BY_NAME = byName('$1');
+
+/** A user named by id, or by name (resolved in the write's own statement). */
+export type UserKey = { userId: number } | { username: string };
+
+export const userKeyParam = (user: UserKey) =>
+  'userId' in user ? (['id', user.userId] as const) : (['name', lookupForms(user.username)] as const);
+
+/**
+ * A user as another statement's CTE, from an id (a number) or the lookupForms of a name (a text[]) in
+ * parameter `param`: writes resolve their user in the same statement (one round trip).
+ */
+export const userCte = (name: string, param: string, by: 'id' | 'name') =>
+  `${name} AS (SELECT user_id, username FROM users WHERE ${by === 'id' ? `user_id = ${param}::bigint` : byName(param)})`;
 
 export async function findUserByName(db: Queryable, username: string): Promise<User | undefined> {
   const rows = await db.query<User>(`SELECT ${USER_COLUMNS} FROM users WHERE ${BY_NAME}`, [

@@ -10,9 +10,53 @@ export interface PostgresOptions {
   onIdleError?: (error: Error) => void;
 }
 
-// int8 as a JS number (see parseInt8); every other type as pg parses it by default.
+// int8 as a JS number (see parseInt8), timestamptz through a fast path; every other type as pg parses it.
 const types = new pg.TypeOverrides();
 types.setTypeParser(pg.types.builtins.INT8, parseInt8);
+const parseTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ) as (text: string) => unknown;
+types.setTypeParser(
+  pg.types.builtins.TIMESTAMPTZ,
+  (text) => parseUtcTimestamp(text) ?? parseTimestamptz(text),
+);
+
+/**
+ * `2026-11-28 10:04:25.123456+00`, as the server sends a timestamptz in UTC (its default zone here and in
+ * our images), read digit by digit instead of by the driver's general parser (a tenth of a timeline's CPU
+ * time when profiled); anything else (another zone, BC, infinity, years before 1000) is left to that
+ * parser. Milliseconds are truncated, as the driver does.
+ */
+export function parseUtcTimestamp(text: string): Date | undefined {
+  const length = text.length;
+  if (length < 22 || length > 29 || text.charCodeAt(length - 3) !== 43 /* + */) return undefined;
+  if (text.charCodeAt(length - 2) !== 48 || text.charCodeAt(length - 1) !== 48) return undefined;
+  const fields = [0, 0, 0, 0, 0, 0, 0]; // year, month, day, hour, minute, second, millisecond
+  const separators = '-- ::.';
+  let field = 0;
+  let digits = 0;
+  for (let i = 0; i < length - 3; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) {
+      digits++;
+      if (field < 6 || digits <= 3) fields[field] = fields[field]! * 10 + code - 48;
+    } else if (field < 6 && text[i] === separators[field] && digits === (field === 0 ? 4 : 2)) {
+      field++;
+      digits = 0;
+    } else return undefined;
+  }
+  if (field < 5 || (field === 5 && digits !== 2) || (field === 6 && digits === 0) || fields[0]! < 1000)
+    return undefined;
+  for (let scale = digits; field === 6 && scale < 3; scale++) fields[6] = fields[6]! * 10;
+  const [year, month, day, hour, minute, second, ms] = fields as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+}
 
 /** A PostgreSQL server through a connection pool. */
 export async function openPostgres(options: PostgresOptions): Promise<Database & { pool: pg.Pool }> {

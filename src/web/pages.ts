@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
+import { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Profile, TimelineMessage } from '../minitwit.js';
 import { csrfToken, takeFlashes } from './session.js';
@@ -50,9 +51,18 @@ const STYLESHEET = `/static/style.css?v=${styleVersion}`;
 /** A path segment for a username: spaces, slashes, apostrophes and the rest percent-encoded. */
 export const userPath = (username: string) => `/${encodeURIComponent(username)}`;
 
+/** An e-mail's avatar never changes: each is hashed (MD5, as Gravatar asks) once, the most recent kept. */
+const avatars = new LRUCache<string, string>({ max: 10_000 });
+
 function gravatarUrl(email: string, size = 48): string {
-  const hash = createHash('md5').update(email.trim().toLowerCase()).digest('hex');
-  return `https://www.gravatar.com/avatar/${hash}?d=identicon&s=${size}`;
+  const key = `${size} ${email}`;
+  let url = avatars.get(key);
+  if (url === undefined) {
+    const hash = createHash('md5').update(email.trim().toLowerCase()).digest('hex');
+    url = `https://www.gravatar.com/avatar/${hash}?d=identicon&s=${size}`;
+    avatars.set(key, url);
+  }
+  return url;
 }
 
 /** `YYYY-MM-DD @ HH:MM` in UTC, as the original's datetimeformat filter. */

@@ -257,6 +257,10 @@ export function flash(request: FastifyRequest, reply: FastifyReply, message: str
   reply.setCookie(FLASH_COOKIE, JSON.stringify(messages), cookieOptions(request));
 }
 
+/** Whether this browser has a flash waiting: it has just changed something (cached pages are bypassed). */
+export const hasFlash = (request: FastifyRequest): boolean =>
+  request.cookies[FLASH_COOKIE] !== undefined || (pending.get(request)?.length ?? 0) > 0;
+
 /** The queued messages, cleared so that they show once. */
 export function takeFlashes(request: FastifyRequest, reply: FastifyReply): string[] {
   const messages = readFlashes(request);

@@ -11,8 +11,8 @@ import { PerUserConcurrency } from '../http/per-user-concurrency.js';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
 import * as minitwit from '../minitwit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { messageView, profileTitle, renderPage, userPath } from './pages.js';
-import { currentUser, flash } from './session.js';
+import { messageView, profileTitle, renderPage, userPath, type MessageView } from './pages.js';
+import { currentUser, flash, hasFlash } from './session.js';
 
 const PER_PAGE = 30;
 
@@ -31,11 +31,32 @@ const pageOf = (before: string | undefined): minitwit.PageRequest => ({
   before: decodeCursor(before),
 });
 
-function pageView(path: string, rows: minitwit.TimelineMessage[]) {
-  const shown = rows.slice(0, PER_PAGE);
-  const olderUrl = rows.length > PER_PAGE ? `${path}?before=${encodeCursor(shown.at(-1)!)}` : undefined;
-  return { messages: shown.map(messageView), olderUrl };
+/** A page's messages as the template shows them, and the cursor of the next page if there is one. */
+interface PageView {
+  messages: MessageView[];
+  older: string | undefined;
 }
+
+/**
+ * The page views, kept in the read cache; read fresh (and not kept) while the browser holds a flash: it
+ * has just written (posted, followed) and must see that at once, whichever replica serves it.
+ */
+const pageShape = (request: FastifyRequest): minitwit.TimelineShape<PageView> => ({
+  name: 'web',
+  shape: (rows) => {
+    const shown = rows.slice(0, PER_PAGE);
+    return {
+      messages: shown.map(messageView),
+      older: rows.length > PER_PAGE ? encodeCursor(shown.at(-1)!) : undefined,
+    };
+  },
+  fresh: hasFlash(request),
+});
+
+const pageView = (path: string, page: PageView) => ({
+  messages: page.messages,
+  olderUrl: page.older === undefined ? undefined : `${path}?before=${page.older}`,
+});
 
 async function requireUser(db: Queryable, request: FastifyRequest): Promise<minitwit.Profile> {
   const user = await currentUser(db, request);
@@ -59,20 +80,17 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
   app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const user = await currentUser(db, request);
     if (!user) return reply.redirect('/public');
-    const page = pageOf(request.query.before);
-    const rows = await timelineReads.run(user.userId, () => minitwit.personalTimeline(db, user, page));
-    return renderPage(request, reply, 'timeline', {
-      title: 'My Timeline',
-      user,
-      twitbox: true,
-      ...pageView('/', rows),
-    });
+    const rows = await timelineReads.run(user.userId, () =>
+      minitwit.personalTimelineAs(db, user, pageOf(request.query.before), pageShape(request)),
+    );
+    const page = pageView('/', rows);
+    return renderPage(request, reply, 'timeline', { title: 'My Timeline', user, twitbox: true, ...page });
   });
 
   /** Everyone's latest messages. */
   app.get('/public', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const user = await currentUser(db, request);
-    const rows = await minitwit.publicTimeline(db, pageOf(request.query.before));
+    const rows = await minitwit.publicTimelineAs(db, pageOf(request.query.before), pageShape(request));
     const page = pageView('/public', rows);
     return renderPage(request, reply, 'timeline', { title: 'Public Timeline', user, ...page });
   });
@@ -83,10 +101,11 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     { schema: { params: UsernameParams, querystring: PageQuery } },
     async (request, reply) => {
       const user = await currentUser(db, request);
-      const timeline = await minitwit.userTimeline(
+      const timeline = await minitwit.userTimelineAs(
         db,
         request.params.username,
         pageOf(request.query.before),
+        pageShape(request),
         user,
       );
       const url = userPath(timeline.profile.username);
