@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   flameGraphSvg,
   formatProfileSummary,
@@ -13,6 +12,7 @@ import {
   type CpuProfile,
 } from './benchmark/cpu-profile.js';
 import { measureLoad } from './benchmark/load.js';
+import { waitForHttp } from './observability/processes.js';
 import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
 import { SIMULATOR_AUTHORIZATION } from './replay/simulator-requests.js';
 
@@ -38,21 +38,6 @@ async function summariseFile(file: string, title: string, io: { out(text: string
   const dir = dirname(file);
   await writeFile(join(dir, 'summary.txt'), `${summary}\n`);
   await writeFile(join(dir, 'flame.svg'), flameGraphSvg(profile, title));
-}
-
-async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await sleep(250);
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
 export const run = defineCommand(
@@ -104,7 +89,7 @@ export const run = defineCommand(
       });
       const exited = new Promise<number | null>((resolve) => app.once('exit', resolve));
       try {
-        await waitUntilAnswering(`http://127.0.0.1:${webPort + 1}/latest`, 60_000);
+        await waitForHttp(`http://127.0.0.1:${webPort + 1}/latest`, 60_000);
         const origin = `http://127.0.0.1:${endpoint.role === 'api' ? webPort + 1 : webPort}`;
         const headers = endpoint.role === 'api' ? { authorization: SIMULATOR_AUTHORIZATION } : undefined;
         io.err(`profile: ${endpoint.role} ${endpoint.path}: ${durationSeconds} s of load`);

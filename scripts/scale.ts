@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { encodeCursor } from '../src/web/cursor.js';
+import { waitForHttp } from './observability/processes.js';
 import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
 import { SIMULATOR_AUTHORIZATION } from './replay/simulator-requests.js';
 import { SEED_PASSWORD } from './seed/seed.js';
@@ -92,20 +93,6 @@ interface Instance {
   subjects: Subjects;
 }
 
-async function waitUntilAnswering(url: string): Promise<void> {
-  for (let tries = 0; tries < 240; tries++) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await sleep(250);
-  }
-  throw new Error(`${url} did not answer within a minute`);
-}
-
 async function signIn(web: string, username: string): Promise<string> {
   const reply = await fetch(`${web}/login`, {
     method: 'POST',
@@ -141,7 +128,7 @@ async function startInstance(url: string, port: number): Promise<Instance> {
   });
   const web = `http://127.0.0.1:${port}`;
   const api = `http://127.0.0.1:${port + 1}`;
-  await waitUntilAnswering(`${api}/latest`);
+  await waitForHttp(`${api}/latest`, 60_000);
   const cookies = {
     heavy: await signIn(web, subjects.heavy.name),
     typical: await signIn(web, subjects.typical.name),
