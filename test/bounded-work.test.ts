@@ -107,6 +107,20 @@ describe('connections', () => {
   });
 });
 
+/**
+ * An app on the server with a heavy user (following a friend), another user with a message, and a
+ * client of our own (`blocker`) that can lock tables to hold the heavy user's statements up.
+ */
+async function heavyAndOther(env: Record<string, string>): Promise<{ t: TestApp; blocker: pg.Client }> {
+  const t = await startApp({ env: { LOG_LEVEL: 'silent', ...env } });
+  for (const name of ['heavy', 'other', 'friend']) await register(t.api, name);
+  await sim(t.api, 'POST', path('/fllws', 'heavy'), { follow: 'friend' });
+  await tweet(t.api, 'other', 'a message of another user');
+  const blocker = new pg.Client({ connectionString: t.databaseUrl });
+  await blocker.connect();
+  return { t, blocker };
+}
+
 // The server cancels a statement at DB_STATEMENT_TIMEOUT_MS; the embedded database cannot (PGlite has no
 // timer to cancel with: there the caps above and the queries' shapes are the bound, docs/scaling.md).
 describe.runIf(onServer)('a slow request on the server', () => {
@@ -114,12 +128,7 @@ describe.runIf(onServer)('a slow request on the server', () => {
   let blocker: pg.Client;
   beforeAll(async () => {
     // Two pooled connections and a 300 ms timeout: the heavy user's requests alone could fill the pool.
-    t = await startApp({ env: { LOG_LEVEL: 'silent', DB_STATEMENT_TIMEOUT_MS: '300', DB_POOL_SIZE: '2' } });
-    for (const name of ['heavy', 'other', 'friend']) await register(t.api, name);
-    await sim(t.api, 'POST', path('/fllws', 'heavy'), { follow: 'friend' });
-    await tweet(t.api, 'other', 'a message of another user');
-    blocker = new pg.Client({ connectionString: t.databaseUrl });
-    await blocker.connect();
+    ({ t, blocker } = await heavyAndOther({ DB_STATEMENT_TIMEOUT_MS: '300', DB_POOL_SIZE: '2' }));
   });
   afterAll(async () => {
     await blocker.end();
@@ -174,12 +183,7 @@ describe.runIf(onServer)('one user reloading their timeline in a loop', () => {
   let blocker: pg.Client;
   beforeAll(async () => {
     // Three pooled connections, no statement timeout: only the per-user limit can keep one free.
-    t = await startApp({ env: { LOG_LEVEL: 'silent', DB_STATEMENT_TIMEOUT_MS: '0', DB_POOL_SIZE: '3' } });
-    for (const name of ['heavy', 'other', 'friend']) await register(t.api, name);
-    await sim(t.api, 'POST', path('/fllws', 'heavy'), { follow: 'friend' });
-    await tweet(t.api, 'other', 'a message of another user');
-    blocker = new pg.Client({ connectionString: t.databaseUrl });
-    await blocker.connect();
+    ({ t, blocker } = await heavyAndOther({ DB_STATEMENT_TIMEOUT_MS: '0', DB_POOL_SIZE: '3' }));
   });
   afterAll(async () => {
     await blocker.end();

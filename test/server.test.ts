@@ -1,5 +1,5 @@
 // The real entry point as a process: what `npm start` runs (the suite's build step compiles it first).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test, vi } from 'vitest';
 import { openTestDatabase } from './helpers/database.js';
+import { spawnServer } from './helpers/server-process.js';
 import { SIMULATOR_AUTH } from './helpers/simulator.js';
 
-const SERVER = new URL('../dist/src/server.js', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'minitwit-server-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 // Each test starts real processes, which on a busy two-core machine can take tens of seconds.
@@ -25,28 +25,16 @@ async function freePort(): Promise<number> {
 
 async function startServer(env: Record<string, string>, nodeOptions: string[] = []) {
   const [web, api, metrics] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, [...nodeOptions, SERVER], {
-    env: {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      PORT: String(web),
-      API_PORT: String(api),
-      METRICS_PORT: String(metrics),
-      LOG_FORMAT: 'json',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { child, output, exited } = spawnServer(
+    { PORT: String(web), API_PORT: String(api), METRICS_PORT: String(metrics), ...env },
+    nodeOptions,
+  );
   // A first start runs initdb (6-8 s, far more on a loaded machine).
-  for (let i = 0; i < 900 && !/api listening/.test(output); i++) {
+  for (let i = 0; i < 900 && !/api listening/.test(output()); i++) {
     if (child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { child, web, api, exited, output: () => output };
+  return { child, web, api, exited, output };
 }
 
 const stop = (child: ChildProcess) => child.kill('SIGTERM');

@@ -1,12 +1,11 @@
 // A secret given to the process never shows in what it prints, even when it cannot start: a mistyped
 // DATABASE_URL, an unreachable database, a secret that is too short.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test, vi } from 'vitest';
+import { spawnServer } from './helpers/server-process.js';
 
-const SERVER = new URL('../dist/src/server.js', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'minitwit-secrets-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 vi.setConfig({ testTimeout: 60_000 });
@@ -14,30 +13,12 @@ vi.setConfig({ testTimeout: 60_000 });
 const PASSWORD = 'hunter2-do-not-print';
 
 /** Runs the server until it exits (it cannot start), returning its exit code and everything it printed. */
-function runServer(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      API_PORT: '0',
-      METRICS_PORT: '1',
-      DATA_DIR: dataDir,
-      LOG_FORMAT: 'json',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-  return new Promise((resolve) =>
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    }),
-  );
+async function runServer(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const server = spawnServer({ PORT: '0', API_PORT: '0', METRICS_PORT: '1', DATA_DIR: dataDir, ...env });
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 45_000);
+  const code = await server.exited;
+  clearTimeout(timer);
+  return { code, output: server.output() };
 }
 
 test.each([
