@@ -296,7 +296,8 @@ export async function followedNames(db: Queryable, who: UserRef, limit: number):
  */
 export interface TimelineShape<T> {
   name: string;
-  shape: (rows: TimelineMessage[]) => T;
+  /** `owner`: whose timeline it is, for a user's timeline. */
+  shape: (rows: TimelineMessage[], owner?: Profile) => T;
   fresh?: boolean;
 }
 
@@ -329,7 +330,7 @@ export async function userTimelineAs<T>(
   viewer?: Profile,
 ): Promise<{ profile: Profile; followed: boolean; messages: T }> {
   const profile = await profileOf(db, username);
-  const load = async () => shape.shape(await readUserTimeline(db, profile.userId, page));
+  const load = async () => shape.shape(await readUserTimeline(db, profile.userId, page), profile);
   const [followed, messages] = await Promise.all([
     viewer ? isFollowing(db, viewer.userId, profile.userId) : false,
     cachedRead(db, `author:${profile.userId}`, pageKey(shape, page), load, shape.fresh),

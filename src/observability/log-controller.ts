@@ -6,7 +6,7 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /** The request id's field in every line logged for a request: ECS `http.request.id`. */
-const REQUEST_ID_LOG_FIELD = 'http.request.id';
+export const REQUEST_ID_LOG_FIELD = 'http.request.id';
 
 export class MinitwitLogController extends LogController {
   constructor() {

@@ -11,7 +11,15 @@ import { PerUserConcurrency } from '../http/per-user-concurrency.js';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
 import * as minitwit from '../minitwit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { messageView, profileTitle, renderPage, userPath, type MessageView } from './pages.js';
+import {
+  profileTitle,
+  renderMessages,
+  renderPage,
+  renderSignedOutPage,
+  sendPage,
+  userPath,
+  type Html,
+} from './pages.js';
 import { currentUser, flash, hasFlash } from './session.js';
 
 const PER_PAGE = 30;
@@ -33,9 +41,17 @@ const pageOf = (before: string | undefined): minitwit.PageRequest => ({
 
 /** A page's messages as the template shows them, and the cursor of the next page if there is one. */
 interface PageView {
-  messages: MessageView[];
+  messagesHtml: Html;
   older: string | undefined;
 }
+
+const pageViewOf = (rows: minitwit.TimelineMessage[]): PageView => {
+  const shown = rows.slice(0, PER_PAGE);
+  return {
+    messagesHtml: renderMessages(shown),
+    older: rows.length > PER_PAGE ? encodeCursor(shown.at(-1)!) : undefined,
+  };
+};
 
 /**
  * The page views, kept in the read cache; read fresh (and not kept) while the browser holds a flash: it
@@ -43,20 +59,39 @@ interface PageView {
  */
 const pageShape = (request: FastifyRequest): minitwit.TimelineShape<PageView> => ({
   name: 'web',
-  shape: (rows) => {
-    const shown = rows.slice(0, PER_PAGE);
-    return {
-      messages: shown.map(messageView),
-      older: rows.length > PER_PAGE ? encodeCursor(shown.at(-1)!) : undefined,
-    };
-  },
+  shape: pageViewOf,
   fresh: hasFlash(request),
 });
 
 const pageView = (path: string, page: PageView) => ({
-  messages: page.messages,
+  messagesHtml: page.messagesHtml,
   olderUrl: page.older === undefined ? undefined : `${path}?before=${page.older}`,
 });
+
+/**
+ * Signed out, with no flash waiting, a timeline's page is the same for every reader: it is kept whole in
+ * the read cache, and a cached read renders nothing. `heading`: the page's title and path, given whose
+ * timeline it is (a user's timeline) or not.
+ */
+const signedOutReader = (request: FastifyRequest, user: minitwit.Profile | undefined) =>
+  !user && !hasFlash(request);
+
+const wholePageShape = (
+  heading: (owner: minitwit.Profile | undefined) => { title: string | Html; path: string },
+): minitwit.TimelineShape<string> => ({
+  name: 'web-page',
+  shape: (rows, owner) => {
+    const { title, path } = heading(owner);
+    return renderSignedOutPage('timeline', { title, ...pageView(path, pageViewOf(rows)) });
+  },
+});
+
+const PUBLIC_HEADING = { title: 'Public Timeline', path: '/public' };
+const publicPage = wholePageShape(() => PUBLIC_HEADING);
+const userPage = wholePageShape((owner) => ({
+  title: profileTitle(owner?.username ?? ''),
+  path: userPath(owner?.username ?? ''),
+}));
 
 async function requireUser(db: Queryable, request: FastifyRequest): Promise<minitwit.Profile> {
   const user = await currentUser(db, request);
@@ -90,9 +125,15 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
   /** Everyone's latest messages. */
   app.get('/public', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const user = await currentUser(db, request);
-    const rows = await minitwit.publicTimelineAs(db, pageOf(request.query.before), pageShape(request));
-    const page = pageView('/public', rows);
-    return renderPage(request, reply, 'timeline', { title: 'Public Timeline', user, ...page });
+    const page = pageOf(request.query.before);
+    if (signedOutReader(request, user))
+      return sendPage(reply, await minitwit.publicTimelineAs(db, page, publicPage));
+    const rows = await minitwit.publicTimelineAs(db, page, pageShape(request));
+    return renderPage(request, reply, 'timeline', {
+      title: PUBLIC_HEADING.title,
+      user,
+      ...pageView(PUBLIC_HEADING.path, rows),
+    });
   });
 
   /** One user's messages, and whether I follow them. */
@@ -101,6 +142,15 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     { schema: { params: UsernameParams, querystring: PageQuery } },
     async (request, reply) => {
       const user = await currentUser(db, request);
+      if (signedOutReader(request, user)) {
+        const whole = await minitwit.userTimelineAs(
+          db,
+          request.params.username,
+          pageOf(request.query.before),
+          userPage,
+        );
+        return sendPage(reply, whole.messages);
+      }
       const timeline = await minitwit.userTimelineAs(
         db,
         request.params.username,
