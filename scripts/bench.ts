@@ -36,6 +36,9 @@ The bench registers users named "bench <run id> ..." and posts messages on the i
   --json FILE            also write the report as JSON
   --chart FILE           also draw the chart as SVG (e.g. docs/performance-baseline.svg)
   --quick                a smoke run: 1 s per measurement, no warm-up, a 300-action scenario
+  --python-client        also replay one action at a time through scripts/benchmark/simulator_client.py
+                         (Python, requests: what the course's simulator sends), against the floor and
+                         ours; needs --scenario and python3 with requests (Debian: python3-requests)
   --user NAME            the simulator's Basic user (default simulator)
   --password PWD         its password (default super_safe!)
   --help                 this text
@@ -72,6 +75,7 @@ export const run = defineCommand(
       json: { type: 'string' },
       chart: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      'python-client': { type: 'boolean', default: false },
       user: { type: 'string', default: COURSE_SIMULATOR_CREDENTIALS.username },
       password: { type: 'string', default: COURSE_SIMULATOR_CREDENTIALS.password },
     },
@@ -83,6 +87,8 @@ export const run = defineCommand(
       throw new UsageError('--ceiling-database must be a postgres:// URL');
     const warmup = values.warmup === undefined ? (quick ? 0 : 1) : Number(values.warmup);
     if (!Number.isFinite(warmup) || warmup < 0) throw new UsageError('--warmup must be 0 or more seconds');
+    if (values['python-client'] && !values.scenario)
+      throw new UsageError('--python-client needs --scenario FILE (the Python client reads the file)');
     const actions = positiveInteger(values.actions, '--actions', quick ? 300 : 2000);
     const target = {
       webOrigin: origin(values.web, '--web'),
@@ -98,6 +104,7 @@ export const run = defineCommand(
       warmupSeconds: warmup,
       scenario: values.scenario ? { file: values.scenario } : { generate: { actions, seed: values.seed } },
       concurrencies: concurrencies(values.concurrency),
+      pythonClient: values['python-client'],
       log: (line: string) => io.err(`bench: ${line}`),
     };
     const reachable = await fetch(`${target.apiOrigin}/latest`).then(
@@ -121,7 +128,8 @@ export const run = defineCommand(
     }
     const clean =
       report.measurements.every((m) => m.ours.errors === 0 && m.ours.unexpected === 0) &&
-      report.replays.every((r) => r.target === 'floor' || r.ok === true);
+      report.replays.every((r) => r.target === 'floor' || r.ok === true) &&
+      Object.keys(report.pythonOneAtATime?.ours.errors ?? {}).length === 0;
     return clean ? 0 : 1;
   },
 );

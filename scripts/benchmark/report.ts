@@ -111,5 +111,14 @@ export function formatBenchReport(report: BenchReport): string {
         `(goal: at most 1.25); our server adds ${addedMsPerAction.toFixed(2)} ms to each action`,
     );
   }
+  if (report.pythonOneAtATime) {
+    const { ours, floor, ratio, addedMsPerAction } = report.pythonOneAtATime;
+    const errors = Object.entries(ours.errors).map(([kind, count]) => `${kind} ${count}`);
+    lines.push(
+      `Through the Python client (as the course's simulator): ours ${ours.seconds.toFixed(1)} s / floor ` +
+        `${floor.seconds.toFixed(1)} s = ${ratio.toFixed(2)} (goal: at most 1.25); ours adds ` +
+        `${addedMsPerAction.toFixed(2)} ms to each action; errors: ${errors.length ? errors.join(', ') : '0'}`,
+    );
+  }
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ import { startCeilings } from './ceilings.js';
 import { startChildServer } from './children.js';
 import { insertCeilingRequest, prepareEndpoints, type Endpoint, type Target } from './endpoints.js';
 import { measureLoad, type LoadRequest, type LoadResult, type LoadSpec } from './load.js';
+import { runPythonClient, type PythonReplay } from './python-client.js';
 import { runReplay, type ScenarioSource } from './replays.js';
 
 export interface BenchOptions {
@@ -18,6 +19,8 @@ export interface BenchOptions {
   warmupSeconds: number;
   scenario: ScenarioSource;
   concurrencies: number[];
+  /** Also one action at a time through the Python client (needs a scenario file). */
+  pythonClient: boolean;
   log: (line: string) => void;
 }
 
@@ -81,6 +84,9 @@ export interface BenchReport {
         addedMsPerAction: number;
       }
     | undefined;
+  /** The same through the Python client, as the course's simulator sends it (--python-client). */
+  pythonOneAtATime:
+    { ours: PythonReplay; floor: PythonReplay; ratio: number; addedMsPerAction: number } | undefined;
 }
 
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
@@ -192,6 +198,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
   const replays: ReplaySummary[] = [];
   let oneAtATime: BenchReport['oneAtATime'];
+  let pythonOneAtATime: BenchReport['pythonOneAtATime'];
   const replayAt = async (url: string, concurrency: number, suffix: string) =>
     runReplay({ url, scenario: options.scenario, suffix, concurrency, authorization: target.authorization });
   if (options.concurrencies.includes(1)) {
@@ -203,6 +210,19 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     try {
       log('replay: one action at a time against the floor (a server that does nothing)');
       replays.push(summariseReplay('floor', await replayAt(floor.ready.origin, 1, 'floor')));
+      if (options.pythonClient && 'file' in options.scenario) {
+        const file = options.scenario.file;
+        log('replay: one action at a time through the Python client, against the floor');
+        const floorRun = await runPythonClient(floor.ready.origin, file, 'floor');
+        log('replay: one action at a time through the Python client, against ours');
+        const oursRun = await runPythonClient(target.apiOrigin, file, `${target.runId}py`);
+        pythonOneAtATime = {
+          ours: oursRun,
+          floor: floorRun,
+          ratio: round(oursRun.seconds / floorRun.seconds),
+          addedMsPerAction: round(((oursRun.seconds - floorRun.seconds) * 1000) / oursRun.actions),
+        };
+      }
     } finally {
       await floor.stop();
     }
@@ -244,5 +264,6 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     measurements,
     replays,
     oneAtATime,
+    pythonOneAtATime,
   };
 }
