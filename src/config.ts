@@ -86,6 +86,11 @@ const ConfigSchema = Type.Object({
    * hold a pooled connection no longer than this. 0 turns it off. The embedded database cannot enforce it.
    */
   dbStatementTimeoutMs: Milliseconds('DB_STATEMENT_TIMEOUT_MS', 2000),
+  /**
+   * Statements as named prepared statements, planned once per connection (src/db/postgres.ts). `off` for a
+   * pooler in front that cannot keep them (PgBouncer before 1.21, or without max_prepared_statements).
+   */
+  dbPreparedStatements: Choice('DB_PREPARED_STATEMENTS', ['on', 'off'], 'on'),
   /** How many users one user may follow; a follow past it is refused (400, or a flash on the web). */
   followLimit: from({ env: 'FOLLOW_LIMIT' }, Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 })),
   /** The most items one API list returns, whatever `no` asks for (the simulator asks for 100 at most). */

@@ -12,7 +12,10 @@ export type { Database, Queryable, PoolStats } from './database.js';
  * owner-only first: src/db/data-dir.ts).
  */
 export function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolSize' | 'dbStatementTimeoutMs'>,
+  config: Pick<
+    Config,
+    'databaseUrl' | 'dataDir' | 'dbPoolSize' | 'dbStatementTimeoutMs' | 'dbPreparedStatements'
+  >,
   logger: Pick<Logger, 'warn'>,
 ): Promise<Database> {
   if (!config.databaseUrl) secureDataDir(config.dataDir);
@@ -21,6 +24,7 @@ export function openDatabase(
         connectionString: config.databaseUrl,
         poolSize: config.dbPoolSize,
         statementTimeoutMs: config.dbStatementTimeoutMs,
+        preparedStatements: config.dbPreparedStatements === 'on',
         onIdleError: (error) =>
           logger.warn({ err: error }, 'an idle database connection failed; it is replaced'),
       })

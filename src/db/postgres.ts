@@ -7,6 +7,8 @@ export interface PostgresOptions {
   poolSize: number;
   /** Set on every connection: the server cancels a statement that runs longer (0: never). */
   statementTimeoutMs?: number;
+  /** Named prepared statements (default); false: every statement unnamed (parsed and planned each time). */
+  preparedStatements?: boolean;
   /** Told when an idle connection fails (the server restarted, a network cut); the pool replaces it. */
   onIdleError?: (error: Error) => void;
 }
@@ -90,9 +92,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
   });
   // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.onIdleError?.(error));
+  const nameOf = options.preparedStatements === false ? () => undefined : statementName;
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
     query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-      (await q.query({ text: sql, values: params as unknown[], name: statementName(sql) })).rows as Row[],
+      (await q.query({ text: sql, values: params as unknown[], name: nameOf(sql) })).rows as Row[],
     exec: async (sql: string) => {
       await q.query(sql);
     },

@@ -7,24 +7,36 @@ import { cloneTestDatabase } from '../helpers/database.js';
 
 const serverRun = Boolean(process.env.DATABASE_URL);
 
+const preparedNamed = (db: Database, sql: string) =>
+  db.transaction(async (tx) => {
+    expect(await tx.query<{ n: number }>(sql, [1])).toEqual([{ n: 2 }]);
+    expect(await tx.query<{ n: number }>(sql, [41])).toEqual([{ n: 42 }]);
+    return tx.query<{ name: string }>('SELECT name FROM pg_prepared_statements WHERE statement = $1', [sql]);
+  });
+
 describe.runIf(serverRun)('statements on a server', () => {
   let db: Database;
+  let url: string;
   beforeAll(async () => {
-    db = await openPostgres({ connectionString: (await cloneTestDatabase()).url!, poolSize: 2 });
+    url = (await cloneTestDatabase()).url!;
+    db = await openPostgres({ connectionString: url, poolSize: 2 });
   });
   afterAll(() => db.close());
 
   test('when one text runs twice on a connection, then it is prepared once and reused', async () => {
-    const sql = 'SELECT $1::int + 1 AS n /* prepared-statements test */';
-    const prepared = await db.transaction(async (tx) => {
-      expect(await tx.query<{ n: number }>(sql, [1])).toEqual([{ n: 2 }]);
-      expect(await tx.query<{ n: number }>(sql, [41])).toEqual([{ n: 42 }]);
-      return tx.query<{ name: string }>('SELECT name FROM pg_prepared_statements WHERE statement = $1', [
-        sql,
-      ]);
-    });
+    const prepared = await preparedNamed(db, 'SELECT $1::int + 1 AS n /* prepared-statements test */');
     expect(prepared).toHaveLength(1);
     expect(prepared[0]!.name).toMatch(/^minitwit_[0-9a-f]{24}$/);
+  });
+
+  test('when prepared statements are off (DB_PREPARED_STATEMENTS=off), then none is kept', async () => {
+    const unnamed = await openPostgres({ connectionString: url, poolSize: 1, preparedStatements: false });
+    try {
+      const sql = 'SELECT $1::int + 1 AS n /* unnamed, prepared-statements test */';
+      expect(await preparedNamed(unnamed, sql)).toEqual([]);
+    } finally {
+      await unnamed.close();
+    }
   });
 
   test('when a statement fails to parse, then it fails the same way again, and the connection goes on', async () => {
