@@ -31,7 +31,7 @@ ENV npm_config_nodedir=/usr/local \
     npm_config_update_notifier=false
 # .npmrc: engine-strict and strict-allow-scripts (only argon2 and better-sqlite3 may run install scripts);
 # .prebuild-installrc: better-sqlite3 compiles from source, never downloads a binary; patches/: what
-# patch-package applies at install (PGlite keeping a leading U+FEFF).
+# patch-package applies at install (PGlite keeping a leading U+FEFF; @fastify/helmet building its headers once).
 COPY package.json package-lock.json .npmrc .prebuild-installrc ./
 COPY patches ./patches
 RUN npm ci \

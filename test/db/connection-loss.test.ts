@@ -4,27 +4,19 @@
 // the process. The transaction must fail like any other unavailable-database error (a 503), and the pool
 // must go on with a new connection. Only a server has connections to lose: on PGlite there is nothing here.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isDatabaseUnavailable } from '../../src/http/errors.js';
-import type { Database } from '../../src/db/index.js';
-import { openPostgres } from '../../src/db/postgres.js';
-import { cloneTestDatabase } from '../helpers/database.js';
+import { serverDatabaseForSuite } from '../helpers/database.js';
 
 const serverRun = Boolean(process.env.DATABASE_URL);
 
 describe.runIf(serverRun)('when the connection of a transaction dies between two statements', () => {
-  let db: Database;
-  let url: string;
-  beforeAll(async () => {
-    url = (await cloneTestDatabase()).url!;
-    db = await openPostgres({ connectionString: url, poolSize: 2 });
-  });
-  afterAll(() => db.close());
+  const server = serverDatabaseForSuite();
 
   test('then the transaction fails as "database unavailable", nothing crashes, and the next one works', async () => {
-    const killer = new pg.Client({ connectionString: url });
+    const killer = new pg.Client({ connectionString: server.url });
     await killer.connect();
-    const failure = await db
+    const failure = await server.db
       .transaction(async (tx) => {
         const [backend] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
         // The server ends this transaction's connection (as a restart would: FATAL 57P01)...
@@ -40,7 +32,7 @@ describe.runIf(serverRun)('when the connection of a transaction dies between two
     await killer.end();
     expect(failure).toBeInstanceOf(Error);
     expect(isDatabaseUnavailable(failure as Error)).toBe(true);
-    expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
-    expect(await db.transaction((tx) => tx.query('SELECT 2 AS two'))).toEqual([{ two: 2 }]);
+    expect(await server.db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(await server.db.transaction((tx) => tx.query('SELECT 2 AS two'))).toEqual([{ two: 2 }]);
   });
 });

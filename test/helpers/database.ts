@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Database } from '../../src/db/index.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { openPostgres } from '../../src/db/postgres.js';
@@ -38,4 +38,19 @@ export async function cloneTestDatabase(): Promise<TestDatabase> {
 export async function openTestDatabase(): Promise<{ db: Database; url: string | undefined }> {
   const clone = await cloneTestDatabase();
   return { db: await clone.open(), url: clone.url };
+}
+
+/**
+ * In a `describe` of server-only tests: a cloned database, opened before its tests and closed after. Read
+ * `db` and `url` inside the tests (they are set by then).
+ */
+export function serverDatabaseForSuite(): { db: Database; url: string } {
+  const suite = {} as { db: Database; url: string };
+  beforeAll(async () => {
+    const opened = await openTestDatabase();
+    suite.db = opened.db;
+    suite.url = opened.url!;
+  });
+  afterAll(() => suite.db.close());
+  return suite;
 }
