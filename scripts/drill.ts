@@ -23,12 +23,13 @@ of its own that it drops at the end. Prints each check and each phase's time; ex
   outage    makes a throwaway PostgreSQL cluster of its own (initdb into a temporary directory, on --port,
             default 25433; as root, as the postgres user; --pg-bin: where pg_ctl is, default the newest
             in /usr/lib/postgresql), runs the web and API roles on it and replays the first K actions
-            (default 12000); meanwhile stops the cluster (pg_ctl stop -m fast), then crashes it (-m
-            immediate), each for --down-seconds (default 5) before starting it again. Checks that the API
-            answers 503 JSON, the pages 503 HTML and /readyz 503 while it is down, nothing else but 200
-            (no 500, no dropped connection), that both processes recover by themselves (the seconds are
-            printed) and never restart, and that every acknowledged write is in the database. --keep
-            keeps the logs. Never touches any other server`;
+            (default 20000, at most 600 a second, so that it outlasts both faults); meanwhile stops
+            the cluster (pg_ctl stop -m fast), then crashes it (-m immediate), each for --down-seconds
+            (default 5) before starting it again. Checks that the API answers 503 JSON, the pages 503
+            HTML and /readyz 503 while it is down, nothing else but 200 (no 500, no dropped
+            connection), that both processes recover by themselves (the seconds are printed) and never
+            restart, and that every acknowledged write is in the database. --keep keeps the logs. Never
+            touches any other server`;
 
 export const run = defineCommand(
   {
@@ -56,7 +57,7 @@ export const run = defineCommand(
     else if (kind === 'outage')
       await outageDrill({
         csv: values.csv,
-        limit: positiveInteger(values.limit, '--limit', 12_000),
+        limit: positiveInteger(values.limit, '--limit', 20_000),
         port: positiveInteger(values.port, '--port', 25_433),
         downSeconds: positiveInteger(values['down-seconds'], '--down-seconds', 5),
         keep: values.keep,

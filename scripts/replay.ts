@@ -21,6 +21,7 @@ then checks GET /latest and every registered user's message count and follows.
   --csv FILE         the scenario file
   --concurrency N    actions of different users in flight at once (default 1, as the simulator)
   --limit K          replay only the first K lines
+  --rate N           start at most N actions per second (default: as fast as allowed)
   --timeout-ms MS    a reply slower than this is a timeout error (default 300, as the simulator)
   --give-up-ms MS    how long to still wait for a late reply, before the user's next action
                      (default 10000): one slow reply is one timeout error, not a cascade of 404s
@@ -53,6 +54,7 @@ export const run = defineCommand(
       csv: { type: 'string' },
       concurrency: { type: 'string' },
       limit: { type: 'string' },
+      rate: { type: 'string' },
       'timeout-ms': { type: 'string' },
       'give-up-ms': { type: 'string' },
       'keep-alive': { type: 'boolean', default: false },
@@ -96,6 +98,7 @@ export const run = defineCommand(
         url: values.url,
         actions,
         concurrency: positiveInteger(values.concurrency, '--concurrency', 1),
+        ...(values.rate === undefined ? {} : { ratePerSecond: positiveInteger(values.rate, '--rate', 0) }),
         timeoutMs: positiveInteger(values['timeout-ms'], '--timeout-ms', 300),
         giveUpMs: positiveInteger(values['give-up-ms'], '--give-up-ms', 10_000),
         keepAlive: values['keep-alive'],

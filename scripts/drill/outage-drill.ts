@@ -28,6 +28,8 @@ export interface OutageOptions {
   keep?: boolean;
 }
 
+/** Actions per second the drill's replay starts at most: 20,000 actions (the default --limit) take 33 s or more. */
+const REPLAY_RATE = 600;
 const SIMULATOR = `Basic ${Buffer.from('simulator:super_safe!').toString('base64')}`;
 
 interface AppProcess {
@@ -237,7 +239,9 @@ export async function outageDrill(options: OutageOptions): Promise<void> {
     // --json: the report on stdout; --acknowledged: every write's outcome, logged as it is answered.
     replay = startReplay(
       ['--url', api.url, '--csv', options.csv, '--limit', String(options.limit), '--concurrency', '4'].concat(
-        ['--acknowledged', writeLog, '--json', '--quiet'],
+        // Paced, so that the replay outlasts both faults however fast the app answers (and fails: a
+        // request while the database is down gets its 503 at once): at least limit / rate seconds.
+        ['--rate', String(REPLAY_RATE), '--acknowledged', writeLog, '--json', '--quiet'],
       ),
     );
     probing = startProbing(web, api);

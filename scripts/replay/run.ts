@@ -22,6 +22,8 @@ export interface ReplayOptions {
    */
   giveUpMs?: number;
   keepAlive: boolean;
+  /** At most this many actions started per second (default: as fast as allowed). */
+  ratePerSecond?: number;
   authorization: string;
   /** For the checks after the replay, which are not held to the simulator's timeout. */
   checkTimeoutMs?: number;
@@ -58,12 +60,20 @@ async function sendAll(
   const dependencies = withLastActionLast(actionDependencies(actions));
   const started = performance.now();
   const elapsedSeconds = () => (performance.now() - started) / 1000;
+  // The n-th action starts no earlier than n / rate seconds after the first.
+  let paced = 0;
+  const pace = async () => {
+    if (!options.ratePerSecond) return;
+    const wait = started + (paced++ * 1000) / options.ratePerSecond - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  };
   const ticker = options.onProgress
     ? setInterval(() => options.onProgress?.(stats, elapsedSeconds()), options.progressIntervalMs ?? 1000)
     : undefined;
   try {
     await runWithDependencies(dependencies, options.concurrency, async (position) => {
       const action = actions[position]!;
+      await pace();
       const outcome = await client.send(simulatorRequest(action, giveUpMs));
       stats.record(action, judgeOutcome(action.kind, outcome, options.timeoutMs));
       const record = options.onWrite && writeRecord(action, outcome);

@@ -51,6 +51,32 @@ describe('replay against the real API', () => {
     expect(text).toMatch(/assumes the database held none of the scenario's users/);
   }, 180_000);
 
+  test('when a rate is given, then the actions are spread over at least actions / rate seconds, and all pass', async () => {
+    const actions = generateScenario({ actions: 60, users: 4, seed: 'paced' });
+    // 60 actions at 100 a second: the 60th starts no earlier than 0.59 s after the first (a lower bound
+    // the pacing guarantees, whatever the machine's speed).
+    const { exitCode, report, text } = await replayFile(
+      'paced.csv',
+      formatScenario(actions),
+      '--rate',
+      '100',
+    );
+    expect(report.errors, text).toMatchObject({ total: 0 });
+    expect(report.durationSeconds).toBeGreaterThanOrEqual(0.59);
+    expect(exitCode).toBe(0);
+  }, 60_000);
+
+  test('when the rate is not a positive integer, then the replay refuses it', async () => {
+    const out: string[] = [];
+    const exitCode = await replay(['--url', url, '--csv', join(dir, 'paced.csv'), '--rate', 'fast'], {
+      out: (s) => out.push(s),
+      err: (s) => out.push(s),
+      env: {},
+    });
+    expect(exitCode).toBe(2);
+    expect(out.join('\n')).toMatch(/--rate/);
+  });
+
   test('actions of an unregistered user are counted as wrong-status errors and fail the run', async () => {
     const lines = [
       '1000\t0\t1\tregister\tErr Or\tErr+Or@x.dk\tp"w\\d',
