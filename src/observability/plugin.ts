@@ -75,11 +75,11 @@ export const observability = fp<ObservabilityOptions>(
       // The id this request is logged under, so a user's report can be matched to its log lines.
       reply.header('x-request-id', request.id);
       if (draining) reply.header('connection', 'close');
-      trackRequest(request, reply, role, logRequest.bind(null, request, reply));
+      trackRequest(request, reply, role, logRequest.bind(null, request));
     });
     app.addHook('onError', async (request, _reply, error) => rememberError(request, error));
     app.addHook('onResponse', async (request, reply) =>
-      settleRequest(request, reply, role, logRequest.bind(null, request, reply)),
+      settleRequest(request, reply, role, logRequest.bind(null, request)),
     );
 
     // Alive: the process answers. Cheap enough for a probe every second; never touches the database.

@@ -1,7 +1,7 @@
 // The one access-log line per request, in Elastic Common Schema field names (Fastify's own request lines
 // are off: see log-controller.ts). It is built field by field from an allow-list, so headers, cookies and
 // bodies, where secrets live, never reach it.
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { urlAsSent } from '../http/framework-errors.js';
 import { REQUEST_ID_LOG_FIELD } from './log-controller.js';
 import { isOperational, type RequestOutcome } from './request-metrics.js';
@@ -40,7 +40,7 @@ function accessLoggerOf(app: FastifyBaseLogger): FastifyBaseLogger {
   return logger;
 }
 
-export function logRequest(request: FastifyRequest, reply: FastifyReply, outcome: RequestOutcome): void {
+export function logRequest(request: FastifyRequest, outcome: RequestOutcome): void {
   const { statusCode, durationSeconds, route, error } = outcome;
   const url = urlAsSent(request);
   const path = url.split('?')[0] ?? url;
