@@ -6,6 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
+import { avatarRoutes } from './avatars.js';
 import { createAbuseLimits } from '../abuse-limits.js';
 import { resolveSessionSecret } from '../config.js';
 import { describeError, HttpError, setErrorHeaders } from '../http/errors.js';
@@ -51,16 +52,17 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     frameguard: { action: 'deny' },
     // Browsers send `Origin: null` on a same-origin form post under `no-referrer` (helmet's default), and
     // the CSRF check (csrf.ts) needs the real origin where Sec-Fetch-Site is missing (plain HTTP).
-    // `same-origin` still sends nothing to other sites (gravatar, links out), so no token in a URL leaks.
+    // `same-origin` still sends nothing to other sites (links out), so no token in a URL leaks.
     referrerPolicy: { policy: 'same-origin' },
-    // The pages run no script and have no inline style: only our stylesheet and images (ours and the
-    // gravatars) load; forms post only to us; no other site may frame us; no <base> or plugins.
+    // No inline script or style: only our stylesheet, our one script (the composer's counter) and images
+    // (our avatars, web/avatars.ts) load; forms post only to us; no other site may frame us; no <base> or plugins.
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         defaultSrc: ["'none'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'https://www.gravatar.com', 'https://secure.gravatar.com'],
+        scriptSrc: ["'self'"],
+        imgSrc: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
@@ -90,6 +92,13 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     // A day; the layout links /static/style.css?v=<content hash>, so a new stylesheet is fetched at once.
     maxAge: 86_400_000,
   });
+
+  // Asked for by crawlers and browsers: answered as what they are, not as an HTML page that says 404.
+  await app.register(avatarRoutes);
+  app.get('/robots.txt', async (_request, reply) =>
+    reply.type('text/plain; charset=utf-8').send('User-agent: *\nAllow: /\n'),
+  );
+  app.get('/favicon.ico', async (_request, reply) => reply.redirect('/static/favicon.svg', 301));
 
   const limits = createAbuseLimits(db, config.limits);
   await app.register(accountRoutes, { db, limits });

@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
-import { LRUCache } from 'lru-cache';
+import LinkifyIt from 'linkify-it';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Profile, TimelineMessage } from '../minitwit.js';
+import { avatarUrl } from './avatars.js';
 import { csrfToken, takeFlashes } from './session.js';
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -43,30 +44,17 @@ const eta = new Eta({
 
 export const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 
-// The stylesheet's URL carries a hash of its content, so a changed stylesheet is fetched at once even
-// though browsers may cache it for a day.
-const styleVersion = createHash('sha256')
-  .update(readFileSync(`${STATIC_DIR}style.css`))
-  .digest('hex')
-  .slice(0, 12);
-const STYLESHEET = `/static/style.css?v=${styleVersion}`;
+// The stylesheet's and the script's URLs carry a hash of their content, so a changed file is fetched at
+// once even though browsers may cache it for a day.
+const versioned = (file: string) =>
+  `/static/${file}?v=${createHash('sha256')
+    .update(readFileSync(`${STATIC_DIR}${file}`))
+    .digest('hex')
+    .slice(0, 12)}`;
+const ASSETS = { stylesheet: versioned('style.css'), script: versioned('pages.js') };
 
 /** A path segment for a username: spaces, slashes, apostrophes and the rest percent-encoded. */
 export const userPath = (username: string) => `/${encodeURIComponent(username)}`;
-
-/** An e-mail's avatar never changes: each is hashed (MD5, as Gravatar asks) once, the most recent kept. */
-const avatars = new LRUCache<string, string>({ max: 10_000 });
-
-function gravatarUrl(email: string, size = 48): string {
-  const key = `${size} ${email}`;
-  let url = avatars.get(key);
-  if (url === undefined) {
-    const hash = createHash('md5').update(email.trim().toLowerCase()).digest('hex');
-    url = `https://www.gravatar.com/avatar/${hash}?d=identicon&s=${size}`;
-    avatars.set(key, url);
-  }
-  return url;
-}
 
 /** `YYYY-MM-DD @ HH:MM` in UTC, as the original's datetimeformat filter. */
 const formatDate = (date: Date) => date.toISOString().slice(0, 16).replace('T', ' @ ');
@@ -78,16 +66,44 @@ interface MessageView {
   username: string;
   profileUrl: string;
   avatarUrl: string;
-  text: string;
+  text: Html;
   date: string;
+  isoDate: string;
+  utcDate: string;
+}
+
+/** Addresses in a message become links: web addresses only (no mail, ftp or protocol-relative ones). */
+const linkify = new LinkifyIt({}, { fuzzyEmail: false })
+  .add('mailto:', null)
+  .add('ftp:', null)
+  .add('//', null);
+
+/**
+ * A message's text as markup: escaped as everywhere else, with its http(s) addresses as links that pass
+ * no ranking (`nofollow ugc`) and no access to this page (`noopener`).
+ */
+export function messageMarkup(text: string): Html {
+  const links = linkify.pretest(text) ? linkify.match(text) : null;
+  if (!links) return new Html(escapeHtml(text));
+  let html = '';
+  let at = 0;
+  for (const link of links) {
+    if (!/^https?:\/\//i.test(link.url)) continue;
+    html += escapeHtml(text.slice(at, link.index));
+    html += `<a href="${escapeHtml(link.url)}" rel="nofollow ugc noopener">${escapeHtml(link.raw)}</a>`;
+    at = link.lastIndex;
+  }
+  return new Html(html + escapeHtml(text.slice(at)));
 }
 
 const messageView = (m: TimelineMessage): MessageView => ({
   username: m.username,
   profileUrl: userPath(m.username),
-  avatarUrl: gravatarUrl(m.email),
-  text: m.text,
+  avatarUrl: avatarUrl(m.username),
+  text: messageMarkup(m.text),
   date: formatDate(m.pubDate),
+  isoDate: m.pubDate.toISOString(),
+  utcDate: `${m.pubDate.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
 });
 
 /**
@@ -107,7 +123,7 @@ export function renderPage(
   const html = eta.render(view, {
     ...data,
     flashes: takeFlashes(request, reply),
-    stylesheet: STYLESHEET,
+    ...ASSETS,
     // The session's CSRF token, for the links and forms that act as the signed-in user (csrf.ts).
     csrfToken: data.user ? csrfToken(request) : undefined,
   });
@@ -119,7 +135,7 @@ export function renderPage(
  * timeline's page can be kept whole (timeline-routes.ts).
  */
 export const renderSignedOutPage = (view: string, data: { title: string | Html } & Record<string, unknown>) =>
-  eta.render(view, { ...data, user: undefined, flashes: [], stylesheet: STYLESHEET, csrfToken: undefined });
+  eta.render(view, { ...data, user: undefined, flashes: [], ...ASSETS, csrfToken: undefined });
 
 export const sendPage = (reply: FastifyReply, html: string): FastifyReply =>
   reply.type('text/html; charset=utf-8').send(html);
@@ -133,7 +149,7 @@ export function renderErrorPage(
 ): FastifyReply {
   const title = STATUS_TITLES[status] ?? 'Error';
   const csrf = user ? csrfToken(reply.request) : undefined;
-  const data = { title, status, message, user, flashes: [], stylesheet: STYLESHEET, csrfToken: csrf };
+  const data = { title, status, message, user, flashes: [], ...ASSETS, csrfToken: csrf };
   const html = eta.render('error', data);
   return reply.code(status).type('text/html; charset=utf-8').send(html);
 }

@@ -1,14 +1,20 @@
 // A person in a real browser (headless Chromium): signs up exactly as the course's browser test does,
 // signs in, posts, follows and unfollows someone, signs out; and another site cannot act for them. Every
 // page is watched for Content-Security-Policy violations: the policy must block nothing our pages use.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWeb, type TestApp } from '../helpers/app.js';
 import { Visitor } from '../helpers/web.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Where the screenshots of the main pages go (docs/screenshots holds the README's two). */
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
+const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 375, height: 812 } } as const;
+/** WCAG 2.0, 2.1 and 2.2 at levels A and AA: what axe checks here. */
+const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 
 let t: TestApp;
 let browser: Browser;
@@ -40,7 +46,8 @@ beforeAll(async () => {
       '--disable-quic',
     ],
   });
-  page = await browser.newPage();
+  // A page of a context of its own: axe opens a page beside it in the same context.
+  page = await (await browser.newContext()).newPage();
   // Injected by the browser's protocol, not by the page: the page's own CSP does not apply to it.
   await page.addInitScript({
     content: `document.addEventListener('securitypolicyviolation', (event) =>
@@ -87,19 +94,20 @@ describe('a person using MiniTwit in a browser', () => {
     expect(await flashTexts()).toEqual(['You were logged in']);
     expect(await title()).toBe('My Timeline | MiniTwit');
     expect(await page.locator('div.twitbox h3').innerText()).toBe("What's on your mind Me?");
-    expect(await page.locator('div.navigation').innerText()).toBe(
+    expect(await page.locator('.navigation').innerText()).toBe(
       'my timeline | public timeline | sign out [Me]',
     );
   });
 
   test('when posting, then "Your message was recorded" and the message shows as typed', async () => {
-    await page.fill('input[name=text]', 'Hello from a browser <3 & "friends"');
-    await andWait(page.press('input[name=text]', 'Enter'));
+    await page.fill('textarea[name=text]', 'Hello from a browser <3 & "friends"');
+    await andWait(page.click('input[type=submit][value=Share]'));
     expect(await flashTexts()).toEqual(['Your message was recorded']);
     const first = page.locator('ul.messages > li').first();
     expect(await first.locator('strong').innerText()).toBe('Me');
     expect(await first.innerText()).toContain('Hello from a browser <3 & "friends"');
-    expect(await first.locator('small').innerText()).toMatch(/^— \d{4}-\d\d-\d\d @ \d\d:\d\d$/);
+    expect(await first.locator('small').innerText()).toBe('— just now');
+    expect(await first.locator('time').getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
   });
 
   test('when following Other from their page, then their messages join My Timeline', async () => {
@@ -171,13 +179,79 @@ describe('a person using MiniTwit in a browser', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  test('when a message holds a link, lines and right-to-left text, then the link works, the lines stay and the text is isolated', async () => {
+    await page.goto(`${base}/`);
+    const field = page.locator('textarea[name=text]');
+    await field.fill('abc');
+    expect(await page.locator('#text-limit').innerText()).toBe('9,997 of 10,000 characters left.');
+    await field.fill('مرحبا بالعالم\nsee https://example.org/a?b=1&c=2 <b>');
+    await andWait(page.click('input[type=submit][value=Share]'));
+    const first = page.locator('ul.messages > li').first();
+    const link = first.locator('a[href="https://example.org/a?b=1&c=2"]');
+    expect(await link.getAttribute('rel')).toBe('nofollow ugc noopener');
+    expect(await first.locator('.text').innerText()).toBe(
+      'مرحبا بالعالم\nsee https://example.org/a?b=1&c=2 <b>',
+    );
+    expect(await first.locator('.text').getAttribute('dir')).toBe('auto');
+  });
+
+  test(
+    'when every page is checked by axe (signed in and out, desktop and phone, light and dark), then no WCAG 2.2 A or AA violation',
+    { timeout: 600_000 },
+    async () => {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      const signedOut = await (await browser.newContext()).newPage();
+      const found: string[] = [];
+      const check = async (who: Page, state: string) => {
+        const { violations } = await new AxeBuilder({ page: who }).withTags(WCAG_AA).analyze();
+        for (const v of violations)
+          found.push(`${state} ${who.url()}: ${v.id} (${v.nodes.length}) ${v.nodes[0]?.target.join(' ')}`);
+        // Landmarks (axe's best-practice rules, not WCAG's): one main, a navigation, a header and a footer.
+        for (const landmark of ['main', 'nav', 'header', 'footer'])
+          if ((await who.locator(landmark).count()) !== 1)
+            found.push(`${state} ${who.url()}: no single <${landmark}>`);
+      };
+      for (const [size, viewport] of Object.entries(SIZES))
+        for (const colorScheme of ['light', 'dark'] as const) {
+          for (const who of [page, signedOut]) {
+            await who.setViewportSize(viewport);
+            await who.emulateMedia({ colorScheme });
+          }
+          const state = `${size} ${colorScheme}`;
+          for (const path of ['/', '/public', '/Other', '/Me', '/nobody-here']) {
+            await page.goto(`${base}${path}`);
+            await check(page, `${state} signed in`);
+            if (colorScheme === 'light' && path === '/')
+              await page.screenshot({ path: `${SCREENSHOTS}/${size}.png`, fullPage: true });
+          }
+          for (const path of ['/public', '/Other', '/login', '/register']) {
+            await signedOut.goto(`${base}${path}`);
+            await check(signedOut, `${state} signed out`);
+          }
+          await signedOut.goto(`${base}/login`);
+          await signedOut.fill('input[name=username]', 'Me');
+          await signedOut.fill('input[name=password]', 'wrong password');
+          await Promise.all([signedOut.waitForNavigation(), signedOut.click('input[type=submit]')]);
+          expect(await signedOut.locator('div.error').innerText()).toContain('Invalid password');
+          await check(signedOut, `${state} signed out, a wrong password`);
+          expect(
+            await signedOut.evaluate<number>('document.documentElement.scrollWidth'),
+          ).toBeLessThanOrEqual(viewport.width);
+        }
+      await signedOut.close();
+      await page.setViewportSize(SIZES.desktop);
+      await page.emulateMedia({ colorScheme: 'light' });
+      expect(found).toEqual([]);
+    },
+  );
+
   test('when signing out, then "You were logged out" on the public timeline', async () => {
     await page.goto(`${base}/`);
     await andWait(page.click('text=sign out [Me]'));
     expect(page.url()).toBe(`${base}/public`);
     expect(await flashTexts()).toEqual(['You were logged out']);
     expect(await title()).toBe('Public Timeline | MiniTwit');
-    expect(await page.locator('div.navigation').innerText()).toBe('public timeline | sign up | sign in');
+    expect(await page.locator('.navigation').innerText()).toBe('public timeline | sign up | sign in');
     await page.reload();
     expect(await flashTexts()).toEqual([]);
   });

@@ -44,7 +44,9 @@ describe('register', () => {
       const reply = await visitor().register(username, password, password2, email);
       expect(reply.statusCode).toBe(200);
       expect(reply.redirects).toEqual([]);
-      expect(reply.body).toContain(`<div class=error><strong>Error:</strong> ${error}</div>`);
+      expect(reply.body).toContain(
+        `<div class=error id=form-error role=alert><strong>Error:</strong> ${error}</div>`,
+      );
       expect(await findUserByName(t.db, 'meh')).toBeUndefined();
     },
   );
@@ -54,7 +56,7 @@ describe('register', () => {
     const reply = await visitor().register(first.username, 'another', 'another', 'other@example.com');
     expect(reply.redirects).toEqual([]);
     expect(reply.body).toContain(
-      '<div class=error><strong>Error:</strong> The username is already taken</div>',
+      '<div class=error id=form-error role=alert><strong>Error:</strong> The username is already taken</div>',
     );
     expect((await findUserByName(t.db, first.username))?.email).toBe(first.email);
   });

@@ -1,6 +1,7 @@
 // What every page shares: the layout, the forms' shape, the stylesheet and its caching, error pages.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWeb, type TestApp } from '../helpers/app.js';
+import { messageMarkup } from '../../src/web/pages.js';
 import { Visitor } from '../helpers/web.js';
 
 let t: TestApp;
@@ -16,9 +17,13 @@ describe('the layout', () => {
     const { body } = await new Visitor(t.app).get('/public');
     expect(body).toMatch(/^<!doctype html>/);
     expect(body).toContain('<meta name=viewport content="width=device-width, initial-scale=1">');
-    expect(body).toMatch(/<div class=page>\s*<h1>MiniTwit<\/h1>\s*<div class=navigation>/);
+    expect(body).toMatch(/<div class=page>[\s\S]*<h1>MiniTwit<\/h1>[\s\S]*<div class=navigation>/);
+    // Landmarks around the original's blocks: a skip link to the main content, a header, nav, main, footer.
     expect(body).toMatch(
-      /<a href="\/public">public timeline<\/a> \|\s*<a href="\/register">sign up<\/a> \|\s*<a href="\/login">sign in<\/a>/,
+      /<a class=skip-link href="#main">[\s\S]*<header><h1>[\s\S]*<nav aria-label="Main"><div class=navigation>[\s\S]*<main id=main tabindex=-1><div class=body>[\s\S]*<footer><div class=footer>/,
+    );
+    expect(body).toMatch(
+      /<a href="\/public">public timeline<\/a> <span aria-hidden=true>\|<\/span>\s*<a href="\/register">sign up<\/a> <span aria-hidden=true>\|<\/span>\s*<a href="\/login">sign in<\/a>/,
     );
     expect(body).not.toContain('class=flashes');
     expect(body).toContain('<div class=body>');
@@ -29,7 +34,7 @@ describe('the layout', () => {
     const v = new Visitor(t.app);
     await v.registerAndLogin('layout');
     expect((await v.get('/public')).body).toMatch(
-      /<a href="\/">my timeline<\/a> \|\s*<a href="\/public">public timeline<\/a> \|\s*<a href="\/logout\?token=[\w-]+">sign out \[layout\]<\/a>/,
+      /<a href="\/">my timeline<\/a> <span aria-hidden=true>\|<\/span>\s*<a href="\/public">public timeline<\/a> <span aria-hidden=true>\|<\/span>\s*<a href="\/logout\?token=[\w-]+">sign out \[layout\]<\/a>/,
     );
   });
 });
@@ -46,21 +51,30 @@ describe('the forms', () => {
       all.slice(0, 5).map((attrs) => /name=(\w+)|type=(submit)/.exec(attrs)?.slice(1).find(Boolean)),
     ).toEqual(['username', 'email', 'password', 'password2', 'submit']);
     expect(all.slice(5).every((attrs) => attrs.includes('type=hidden'))).toBe(true);
-    expect(body).toContain('<dt>E-Mail:');
-    expect(body).toContain('<dt>Password <small>(repeat)</small>:');
+    // Each field has its label, and says what it holds to browsers and password managers.
+    expect(body).toContain('<dt><label for=email>E-Mail:</label>');
+    expect(body).toContain('<dt><label for=password2>Password <small>(repeat)</small>:</label>');
+    expect(all[0]).toMatch(
+      /id=username .*required\s+autocomplete=username autocapitalize=off spellcheck=false/s,
+    );
+    expect(all[1]).toMatch(/type=email id=email .*required autocomplete=email/s);
+    expect(all[2]).toMatch(/required autocomplete=new-password/);
     expect(body).toContain('<div class=actions><input type=submit value="Sign Up"></div>');
   });
 
   test('when the sign-in page is shown, then username, password and "Sign In"', async () => {
     const { body } = await new Visitor(t.app).get('/login');
     expect(body).toContain('<title>Sign In | MiniTwit</title>');
-    expect(body).toContain('<dt>Username:');
-    expect(body).toContain('<dt>Password:');
-    expect(inputs(body).slice(0, 3)).toEqual([
-      'type=text name=username size=30 value=""',
-      'type=password name=password size=30',
-      'type=submit value="Sign In"',
-    ]);
+    expect(body).toContain('<dt><label for=username>Username:</label>');
+    expect(body).toContain('<dt><label for=password>Password:</label>');
+    const [username, password, submit] = inputs(body);
+    expect(username).toMatch(
+      /^type=text id=username name=username size=30 value="" required\s+autocomplete=username/,
+    );
+    expect(password).toBe(
+      'type=password id=password name=password size=30 required autocomplete=current-password',
+    );
+    expect(submit).toBe('type=submit value="Sign In"');
   });
 
   test('when a form arrives as JSON with a wrongly typed field, then a 400 page', async () => {
@@ -111,5 +125,52 @@ describe('error pages', () => {
   test('when any page is served, then other sites may not frame it', async () => {
     const reply = await new Visitor(t.app).get('/public');
     expect(reply.headers['x-frame-options']).toBe('DENY');
+  });
+});
+
+describe('what browsers and crawlers ask for', () => {
+  test('when /robots.txt is asked for, then plain text that lets crawlers in', async () => {
+    const reply = await new Visitor(t.app).get('/robots.txt');
+    expect(reply.statusCode).toBe(200);
+    expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(reply.body).toBe('User-agent: *\nAllow: /\n');
+  });
+
+  test('when /favicon.ico is asked for, then it points at our icon, which is an SVG', async () => {
+    const reply = await new Visitor(t.app).get('/favicon.ico', {}, false);
+    expect(reply.statusCode).toBe(301);
+    expect(reply.headers.location).toBe('/static/favicon.svg');
+    const icon = await new Visitor(t.app).get('/static/favicon.svg');
+    expect(icon.headers['content-type']).toContain('image/svg+xml');
+  });
+
+  test('when an avatar that no name could have is asked for, then 404', async () => {
+    for (const path of [
+      '/static/avatars/xyz.svg',
+      '/static/avatars/0123456789abcdef0123.png',
+      '/static/avatars/..%2f.svg',
+    ])
+      expect((await new Visitor(t.app).get(path)).statusCode).toBe(404);
+  });
+});
+
+describe('messages as markup', () => {
+  test('when a text holds web addresses, then they are links that pass no ranking and no access, and the rest stays escaped', () => {
+    expect(messageMarkup('see https://example.org/a?b=1&c=<2> and www.x.org.').html).toBe(
+      'see <a href="https://example.org/a?b=1&amp;c=" rel="nofollow ugc noopener">https://example.org/a?b=1&amp;c=</a>&lt;2&gt; and ' +
+        '<a href="http://www.x.org" rel="nofollow ugc noopener">www.x.org</a>.',
+    );
+  });
+
+  test('when a text holds addresses of other kinds, then none is a link', () => {
+    for (const text of [
+      'javascript:alert(1)',
+      'mailto:a@b.org',
+      'ftp://x.org/f',
+      '//evil.org/x',
+      'a@b.org',
+      '<a href="x">y</a>',
+    ])
+      expect(messageMarkup(text).html).not.toContain('<a ');
   });
 });

@@ -98,10 +98,17 @@ describe('timelines', () => {
     expect(reply.body).toContain('<h2>Public Timeline</h2>');
     expect(reply.body.indexOf(fooSays)).toBeGreaterThan(-1);
     expect(reply.body.indexOf(barSays)).toBeLessThan(reply.body.indexOf(fooSays));
-    const gravatar = createHash('md5').update(foo.email).digest('hex');
-    expect(reply.body).toContain(`src="https://www.gravatar.com/avatar/${gravatar}?d=identicon&amp;s=48"`);
+    const avatar = `/static/avatars/${createHash('sha256').update(foo.username).digest('hex').slice(0, 20)}.svg`;
+    expect(reply.body).toContain(`<img src="${avatar}" alt="" width=48 height=48>`);
     expect(reply.body).toContain(`<strong><a href="/${foo.username}">${foo.username}</a></strong>`);
-    expect(reply.body).toMatch(/<small>&mdash; \d{4}-\d\d-\d\d @ \d\d:\d\d<\/small>/);
+    expect(reply.body).toMatch(
+      /<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC"><small>&mdash; \d{4}-\d\d-\d\d @ \d\d:\d\d<\/small><\/time>/,
+    );
+    const image = await new Visitor(t.app).get(avatar);
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/svg+xml');
+    expect(image.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(image.body).toMatch(/^<svg [^>]*width="48" height="48"/);
     expect(reply.body).not.toContain('class=twitbox');
   });
 
@@ -109,7 +116,10 @@ describe('timelines', () => {
     const { bar, fooSays, barSays } = await fooAndBarHavePosted();
     const reply = await bar.visitor.get('/');
     expect(reply.body).toContain('<title>My Timeline | MiniTwit</title>');
-    expect(reply.body).toContain(`<h3>What's on your mind ${bar.username}?</h3>`);
+    expect(reply.body).toContain(`<h3><label for=text>What's on your mind ${bar.username}?</label></h3>`);
+    expect(reply.body).toMatch(
+      /<textarea id=text name=text rows=3 cols=60 maxlength=10000 required\s+aria-describedby=text-limit><\/textarea>/,
+    );
     expect(reply.body).toContain(barSays);
     expect(reply.body).not.toContain(fooSays);
   });
