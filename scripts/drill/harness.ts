@@ -126,15 +126,20 @@ export async function startServer(env: Record<string, string>, logFile: string):
   };
 }
 
-/** Runs a Node script from dist/ to completion (at a lower priority, like the replay in CI); fails on a non-zero exit. */
+/** Runs `minitwit <command>` from dist/ to completion (optionally at a lower priority, like the replay in CI); fails on a non-zero exit. */
 export function runScript(
-  script: string,
+  minitwitCommand: string,
   args: string[],
   env: Record<string, string> = {},
   options: { nice?: boolean; quiet?: boolean; anyExit?: boolean } = {},
 ): Promise<string> {
   const command = options.nice ? 'nice' : 'node';
-  const argv = [...(options.nice ? ['-n', '10', 'node'] : []), join(DIST, script), ...args];
+  const argv = [
+    ...(options.nice ? ['-n', '10', 'node'] : []),
+    join(DIST, 'scripts/minitwit.js'),
+    minitwitCommand,
+    ...args,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
       env: { ...process.env, ...env },
@@ -151,7 +156,11 @@ export function runScript(
     child.on('close', (code) =>
       code === 0 || options.anyExit
         ? resolve(output)
-        : reject(new Error(`${script} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`)),
+        : reject(
+            new Error(
+              `minitwit ${minitwitCommand} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`,
+            ),
+          ),
     );
   });
 }

@@ -145,9 +145,13 @@ const countUnacknowledged = (file: string) =>
 
 /** The replay as a child process (at a lower priority, as in CI), its output collected. */
 function startReplay(args: string[]) {
-  const child = spawn('nice', ['-n', '10', 'node', join(REPO_ROOT, 'dist/scripts/replay.js'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'nice',
+    ['-n', '10', 'node', join(REPO_ROOT, 'dist/scripts/minitwit.js'), 'replay', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -270,7 +274,7 @@ export async function outageDrill(options: OutageOptions): Promise<void> {
     );
 
     console.log('-- every acknowledged write is in the database (npm run check-acknowledged)');
-    const checked = await runScript('scripts/check-acknowledged.js', ['--file', writeLog], {
+    const checked = await runScript('check-acknowledged', ['--file', writeLog], {
       DATABASE_URL: databaseUrl,
     });
     const acknowledged = Number(/^(\d+) acknowledged writes/m.exec(checked)?.[1] ?? NaN);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { run as importSqlite } from '../../scripts/import-sqlite.js';
+import { run as importSqlite } from '../../scripts/commands/import-sqlite.js';
 import type { Database } from '../../src/db/index.js';
 import { postMessage, publicTimeline, signIn } from '../../src/minitwit.js';
 import { openTestDatabase } from '../helpers/database.js';

@@ -1,15 +1,30 @@
-// npm run bench: measures a running MiniTwit against its ceilings, in one run (see docs/performance.md).
+// minitwit bench: measures a running MiniTwit against its ceilings, in one run (see docs/performance.md).
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { COURSE_SIMULATOR_CREDENTIALS } from '../src/config.js';
-import { benchChart } from './benchmark/chart.js';
-import { formatBenchReport } from './benchmark/report.js';
-import { runBench } from './benchmark/run.js';
-import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
-import { basicAuthorization } from './replay/simulator-requests.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
+import { benchChart } from '../benchmark/chart.js';
+import { formatBenchReport } from '../benchmark/report.js';
+import { runBench } from '../benchmark/run.js';
+import { defineCommand, positiveInteger, UsageError } from '../lib/command.js';
+import { basicAuthorization } from '../replay/simulator-requests.js';
+import { run as profile } from './profile.js';
+import { run as registrations } from './registrations.js';
+import { run as scale } from './scale.js';
+import { run as soak } from './soak.js';
+import { run as staleness } from './staleness.js';
 
-const USAGE = `Usage: npm run bench -- [options]
+const USAGE = `Usage: minitwit bench [options]
+       minitwit bench <probe> [options]   (minitwit bench <probe> --help: the probe's own)
+
+Probes, each a question of its own:
+  scale          each request on a small and a large database, as ratios
+  soak           a mixed load for minutes while the app's memory is sampled (it must level off)
+  staleness      how long a write on one replica stays unseen on another
+  registrations  password hashes a second, and what a burst of registrations costs other requests
+  profile        CPU profiles (.cpuprofile, for speedscope) of the app under load
+
+Without a probe: the ceilings and the replays.
 
 Measures a running MiniTwit (embedded or on a PostgreSQL server) in one run, and prints a table:
   - each read (API lists, web timelines, a signed-in timeline, a deep page) and each write (a post, follow
@@ -60,7 +75,9 @@ function origin(value: string, name: string): string {
 export const run = defineCommand(
   {
     name: 'bench',
+    summary: 'measure a running MiniTwit (reads and writes against their ceilings, replays; probes)',
     usage: USAGE,
+    subcommands: [scale, soak, staleness, registrations, profile],
     options: {
       web: { type: 'string', default: 'http://127.0.0.1:5000' },
       api: { type: 'string', default: 'http://127.0.0.1:5001' },
@@ -133,5 +150,3 @@ export const run = defineCommand(
     return clean ? 0 : 1;
   },
 );
-
-runMain(import.meta.url, run);

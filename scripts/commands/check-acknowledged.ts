@@ -1,22 +1,22 @@
-// npm run check-acknowledged -- --file FILE: is every write a replay saw acknowledged in the database?
-// Reads the log `npm run replay -- --acknowledged FILE` wrote and checks it against the configured
+// minitwit check-acknowledged --file FILE: is every write a replay saw acknowledged in the database?
+// Reads the log `minitwit replay --acknowledged FILE` wrote and checks it against the configured
 // database: after a fault (a replica killed, a link cut, a failover) no acknowledged write may be lost.
 import { readFile } from 'node:fs/promises';
-import { followsPresent } from '../src/data/follows.js';
-import { countMessagesWithText } from '../src/data/messages.js';
-import { findUserIdsByNames } from '../src/data/users.js';
-import type { Queryable } from '../src/db/index.js';
-import { defineCommand, runMain, UsageError, withDatabase } from './command.js';
+import { followsPresent } from '../../src/data/follows.js';
+import { countMessagesWithText } from '../../src/data/messages.js';
+import { findUserIdsByNames } from '../../src/data/users.js';
+import type { Queryable } from '../../src/db/index.js';
+import { defineCommand, UsageError, withDatabase } from '../lib/command.js';
 import {
   durableState,
   parseWriteLog,
   WriteLogFormatError,
   type DurableState,
-} from './replay/acknowledged.js';
+} from '../replay/acknowledged.js';
 
-const USAGE = `Usage: npm run check-acknowledged -- --file FILE
+const USAGE = `Usage: minitwit check-acknowledged --file FILE
 
-Checks that every write a replay saw acknowledged (npm run replay -- --acknowledged FILE) is in the
+Checks that every write a replay saw acknowledged (minitwit replay --acknowledged FILE) is in the
 database the app is configured with (DATABASE_URL, else the embedded one in DATA_DIR):
   - every user an acknowledged write names exists;
   - every acknowledged tweet is there, by its user, with its exact text (as many as were acknowledged);
@@ -98,7 +98,12 @@ async function checkDurable(db: Queryable, expected: DurableState): Promise<Chec
 }
 
 export const run = defineCommand(
-  { name: 'check-acknowledged', usage: USAGE, options: { file: { type: 'string' } } },
+  {
+    name: 'check-acknowledged',
+    summary: 'check that every write a replay saw acknowledged is in the database',
+    usage: USAGE,
+    options: { file: { type: 'string' } },
+  },
   async ({ values }, io) => {
     if (!values.file) throw new UsageError('--file is required');
     let expected: DurableState;
@@ -130,5 +135,3 @@ export const run = defineCommand(
     return 1;
   },
 );
-
-runMain(import.meta.url, run);

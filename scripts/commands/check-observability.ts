@@ -3,7 +3,7 @@
 //   1. promtool: check config, check rules, test rules (the alert unit tests);
 //   2. the app (embedded or a throwaway PostgreSQL database), the exporters this machine has, and a
 //      Prometheus scraping them every second with MiniTwit's alert rules;
-//   3. traffic: the simulator scenario replay when scripts/replay.ts is built, plus a mixed load of our own;
+//   3. traffic: the simulator scenario replay when the CLI is built, plus a mixed load of our own;
 //   4. every dashboard panel's PromQL must parse and return data; every alert expression must parse and
 //      evaluate without error; every scrape target must be up.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,22 +14,22 @@ import {
   panelQueries,
   readDashboards,
   substituteGrafanaVariables,
-} from './observability/dashboard-queries.js';
-import { openCheckDatabase } from './observability/database.js';
-import { REPO_ROOT } from './observability/paths.js';
+} from '../observability/dashboard-queries.js';
+import { openCheckDatabase } from '../observability/database.js';
+import { REPO_ROOT } from '../observability/paths.js';
 import {
   instantQuery,
   labelValues,
   ruleHealth,
   sampleLines,
   targetHealth,
-} from './observability/prometheus-api.js';
-import { run as runProcess, startProcess, stopAll } from './observability/processes.js';
-import { startStack, type Stack } from './observability/stack.js';
-import { generateTraffic } from './observability/traffic.js';
-import { defineCommand, positiveInteger, runMain } from './command.js';
+} from '../observability/prometheus-api.js';
+import { run as runProcess, startProcess, stopAll } from '../observability/processes.js';
+import { startStack, type Stack } from '../observability/stack.js';
+import { generateTraffic } from '../observability/traffic.js';
+import { defineCommand, positiveInteger } from '../lib/command.js';
 
-const USAGE = `Usage: npm run test:observability [-- --traffic-seconds S]
+const USAGE = `Usage: minitwit check-observability [--traffic-seconds S]
 
 Checks the Prometheus configuration, the alert rules and every Grafana panel against a real Prometheus
 (needs prometheus and promtool, e.g. Debian's prometheus package): promtool checks and rule tests, then the
@@ -66,12 +66,12 @@ async function promtool(): Promise<void> {
 
 /** The scenario replay (another part of this repository), when it is built; its verdict is only reported. */
 async function startReplay(tmp: string, apiUrl: string) {
-  const [scenario, replay] = ['scenario.js', 'replay.js'].map((f) => join(REPO_ROOT, 'dist/scripts', f));
-  if (!existsSync(scenario!) || !existsSync(replay!)) return undefined;
+  const cli = join(REPO_ROOT, 'dist/scripts/minitwit.js');
+  if (!existsSync(cli)) return undefined;
   const csv = join(tmp, 'scenario.csv');
-  const generated = await runProcess(process.execPath, [scenario!, '--actions', '2000', '--out', csv]);
+  const generated = await runProcess(process.execPath, [cli, 'scenario', '--actions', '2000', '--out', csv]);
   if (generated.code !== 0) return undefined;
-  const args = [replay!, '--url', apiUrl, '--csv', csv, '--concurrency', '4', '--quiet'];
+  const args = [cli, 'replay', '--url', apiUrl, '--csv', csv, '--concurrency', '4', '--quiet'];
   return startProcess('replay', process.execPath, args, { logFile: join(tmp, 'replay.log') });
 }
 
@@ -242,12 +242,15 @@ async function check(): Promise<number> {
 }
 
 export const run = defineCommand(
-  { name: 'test:observability', usage: USAGE, options: { 'traffic-seconds': { type: 'string' } } },
+  {
+    name: 'check-observability',
+    summary: 'check the Prometheus rules and every dashboard panel against a real Prometheus',
+    usage: USAGE,
+    options: { 'traffic-seconds': { type: 'string' } },
+  },
   async ({ values }, io) => {
     const seconds = values['traffic-seconds'] ?? io.env.OBSERVABILITY_TRAFFIC_SECONDS;
     TRAFFIC_SECONDS = positiveInteger(seconds, '--traffic-seconds', 45);
     return check();
   },
 );
-
-runMain(import.meta.url, run);

@@ -1,14 +1,14 @@
-// npm run flag -- ID...     flags messages, hiding them from every timeline and API list
-// npm run flag -- --list    prints every message: id, author, flag, text (read a page at a time)
+// minitwit flag ID...     flags messages, hiding them from every timeline and API list
+// minitwit flag --list    prints every message: id, author, flag, text (read a page at a time)
 // The original MiniTwit's flag_tool, on the same database the app uses (DATABASE_URL or DATA_DIR).
 // What users wrote reaches the moderator's terminal with its control and bidi characters shown as
 // escapes (src/terminal-text.ts); ids are plain decimal numbers, so that a typo cannot flag another one.
-import { flag, messagesForModeration } from '../src/minitwit.js';
-import { showControls } from '../src/terminal-text.js';
-import { defineCommand, runMain, UsageError, withDatabase } from './command.js';
+import { flag, messagesForModeration } from '../../src/minitwit.js';
+import { showControls } from '../../src/terminal-text.js';
+import { defineCommand, UsageError, withDatabase } from '../lib/command.js';
 
-const USAGE = `Usage: npm run flag -- <message id>...          flag messages
-       npm run flag -- --list [--after ID]  list messages (id, author, flagged, text)
+const USAGE = `Usage: minitwit flag <message id>...          flag messages
+       minitwit flag --list [--after ID]  list messages (id, author, flagged, text)
 
 Works on the database the app is configured with (DATABASE_URL, else the embedded one in DATA_DIR).`;
 const PAGE = 1000;
@@ -21,6 +21,7 @@ const shown = (text: string) => showControls(text.replace(/\s+/g, ' '), { oneLin
 export const run = defineCommand(
   {
     name: 'flag',
+    summary: 'flag messages (hide them), or list messages for moderation',
     usage: USAGE,
     options: { list: { type: 'boolean' }, after: { type: 'string', default: '0' } },
     allowPositionals: true,
@@ -52,5 +53,3 @@ export const run = defineCommand(
     return flagged.size === new Set(ids).size ? 0 : 1;
   },
 );
-
-runMain(import.meta.url, run);

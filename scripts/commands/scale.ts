@@ -1,19 +1,19 @@
-// npm run scale: each page and API request on a small and a large database, in one run, as ratios.
+// minitwit bench scale: each page and API request on a small and a large database, in one run, as ratios.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { encodeCursor } from '../src/web/cursor.js';
-import { waitForHttp } from './observability/processes.js';
-import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
-import { SIMULATOR_AUTHORIZATION } from './replay/simulator-requests.js';
-import { SEED_PASSWORD } from './seed/seed.js';
+import { encodeCursor } from '../../src/web/cursor.js';
+import { waitForHttp } from '../observability/processes.js';
+import { defineCommand, positiveInteger, UsageError } from '../lib/command.js';
+import { SIMULATOR_AUTHORIZATION } from '../replay/simulator-requests.js';
+import { SEED_PASSWORD } from '../seed/seed.js';
 
-const USAGE = `Usage: npm run scale -- --small URL --large URL [options]
+const USAGE = `Usage: minitwit bench scale --small URL --large URL [options]
 
 Times each page and API request of MiniTwit, one at a time, on two PostgreSQL databases filled by
-\`npm run seed\` (a small one and a large one), and prints each request's median and 90th percentile on
+\`minitwit seed\` (a small one and a large one), and prints each request's median and 90th percentile on
 both and the ratio large / small. It starts the app (dist/src/server.js) once per database on ports of
 its own, picks its subjects in each database (the user who follows the most, the one who wrote the most,
 one who follows a handful), signs in as them with the seed's password, and alternates between the two
@@ -245,6 +245,7 @@ const ms = (value: number) => value.toFixed(1);
 export const run = defineCommand(
   {
     name: 'scale',
+    summary: 'each request on a small and a large database, as ratios',
     usage: USAGE,
     options: {
       small: { type: 'string' },
@@ -324,5 +325,3 @@ export const run = defineCommand(
     }
   },
 );
-
-runMain(import.meta.url, run);

@@ -1,21 +1,14 @@
-// npm run seed: fills the configured database with a large, skewed data set, fast (COPY).
+// minitwit seed: fills the configured database with a large, skewed data set, fast (COPY).
 import cliProgress from 'cli-progress';
-import { loadConfig } from '../src/config.js';
-import { openDatabase, type Database } from '../src/db/index.js';
-import { createLogger } from '../src/observability/logger.js';
-import { hashPassword } from '../src/passwords.js';
-import {
-  defineCommand,
-  positiveInteger,
-  runMain,
-  UsageError,
-  withDatabase,
-  OPS_SCRIPT_ENV,
-} from './command.js';
-import { copyTargetOf, type CopyTarget } from './seed/copy.js';
-import { SEED_PASSWORD, SeedConflictError, seedDatabase } from './seed/seed.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase, type Database } from '../../src/db/index.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { hashPassword } from '../../src/passwords.js';
+import { defineCommand, positiveInteger, UsageError, withDatabase, OPS_SCRIPT_ENV } from '../lib/command.js';
+import { copyTargetOf, type CopyTarget } from '../seed/copy.js';
+import { SEED_PASSWORD, SeedConflictError, seedDatabase } from '../seed/seed.js';
 
-const USAGE = `Usage: npm run seed -- --users N --messages M --follows F [options]
+const USAGE = `Usage: minitwit seed --users N --messages M --follows F [options]
 
 Adds N users, M messages and about F follows to the database the app is configured with (DATABASE_URL,
 else the embedded one in DATA_DIR), with COPY, and a realistic skew: a few users with very many followers
@@ -45,6 +38,7 @@ function share(value: string | undefined, fallback: number): number {
 export const run = defineCommand(
   {
     name: 'seed',
+    summary: 'fill the database with a large, skewed data set',
     usage: USAGE,
     options: {
       users: { type: 'string' },
@@ -131,5 +125,3 @@ export const run = defineCommand(
     }
   },
 );
-
-runMain(import.meta.url, run);

@@ -1,13 +1,13 @@
-// npm run drill -- restore|embedded|outage --csv FILE: the backup drills (.ci/steps/55-backup-drills.sh) and
+// minitwit drill restore|embedded|outage --csv FILE: the backup drills (.ci/steps/55-backup-drills.sh) and
 // the database outage drill (.ci/steps/58-database-outage.sh) CI runs.
-import { outageDrill } from './drill/outage-drill.js';
-import { embeddedDrill } from './drill/embedded-drill.js';
-import { restoreDrill } from './drill/restore-drill.js';
-import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
+import { outageDrill } from '../drill/outage-drill.js';
+import { embeddedDrill } from '../drill/embedded-drill.js';
+import { restoreDrill } from '../drill/restore-drill.js';
+import { defineCommand, positiveInteger, UsageError } from '../lib/command.js';
 
-const USAGE = `Usage: npm run drill -- restore  --csv FILE [--pg URL]
-       npm run drill -- embedded --csv FILE [--pg URL] [--limit K]
-       npm run drill -- outage   --csv FILE [--limit K] [--port P] [--down-seconds S] [--pg-bin DIR] [--keep]
+const USAGE = `Usage: minitwit drill restore  --csv FILE [--pg URL]
+       minitwit drill embedded --csv FILE [--pg URL] [--limit K]
+       minitwit drill outage   --csv FILE [--limit K] [--port P] [--down-seconds S] [--pg-bin DIR] [--keep]
 
 Runs a backup drill against real processes (the app, replay, backup and restore from dist/) and a
 PostgreSQL server (--pg, an admin URL; default postgres://postgres@127.0.0.1:5432/postgres), in databases
@@ -34,6 +34,7 @@ of its own that it drops at the end. Prints each check and each phase's time; ex
 export const run = defineCommand(
   {
     name: 'drill',
+    summary: 'run a backup drill or the database outage drill',
     usage: USAGE,
     options: {
       csv: { type: 'string' },
@@ -68,5 +69,3 @@ export const run = defineCommand(
     return 0;
   },
 );
-
-runMain(import.meta.url, run);

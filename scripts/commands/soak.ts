@@ -1,13 +1,13 @@
-// npm run soak -- [--api URL] [--metrics URL] [--minutes M] [--workers W]
+// minitwit bench soak [--api URL] [--metrics URL] [--minutes M] [--workers W]
 // A mixed load for M minutes (reads of many different lists and pages, posts, follows, unfollows, a few
 // registrations) while the app's resident memory and heap are sampled from its /metrics: every cache is
 // bounded, so memory must level off, not grow with time.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { call, sleep } from './loadcheck/http.js';
-import { defineCommand, positiveInteger, runMain } from './command.js';
+import { call, sleep } from '../loadcheck/http.js';
+import { defineCommand, positiveInteger } from '../lib/command.js';
 
-const USAGE = `Usage: npm run soak -- [--api URL] [--metrics URL] [--minutes M] [--workers W] [--users N]
+const USAGE = `Usage: minitwit bench soak [--api URL] [--metrics URL] [--minutes M] [--workers W] [--users N]
 
 Against the simulator API at --api (default http://127.0.0.1:5001), W workers (default 16) for M minutes
 (default 10) send a mix: lists with many different ?no= (many cache entries), users' lists and follows,
@@ -25,6 +25,7 @@ async function sample(metrics: string): Promise<{ rss: number; heap: number }> {
 export const run = defineCommand(
   {
     name: 'soak',
+    summary: "a mixed load for minutes while the app's memory is sampled (it must level off)",
     usage: USAGE,
     options: {
       api: { type: 'string', default: 'http://127.0.0.1:5001' },
@@ -109,5 +110,3 @@ export const run = defineCommand(
     return 0;
   },
 );
-
-runMain(import.meta.url, run);

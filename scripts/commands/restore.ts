@@ -1,18 +1,18 @@
-// npm run restore -- FILE [--force]: restores a backup made by `npm run backup` into the configured database.
-import { startDatabase } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/index.js';
-import { migrate } from '../src/db/migrate.js';
-import { createLogger } from '../src/observability/logger.js';
-import { BackupFileError, verifyBackup } from './backup/archive.js';
-import { migrationsOf } from './backup/inventory.js';
-import { loadDump, NotEmptyError, VerificationError } from './backup/load.js';
-import { SqlScriptError } from './backup/sql-statements.js';
-import { defineCommand, runMain, UsageError, OPS_SCRIPT_ENV } from './command.js';
+// minitwit restore FILE [--force]: restores a backup made by `minitwit backup` into the configured database.
+import { startDatabase } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/index.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { BackupFileError, verifyBackup } from '../backup/archive.js';
+import { migrationsOf } from '../backup/inventory.js';
+import { loadDump, NotEmptyError, VerificationError } from '../backup/load.js';
+import { SqlScriptError } from '../backup/sql-statements.js';
+import { defineCommand, UsageError, OPS_SCRIPT_ENV } from '../lib/command.js';
 
-const USAGE = `Usage: npm run restore -- FILE [--force]
+const USAGE = `Usage: minitwit restore FILE [--force]
 
-Restores FILE (a minitwit-<time>.sql.gz from npm run backup, with its .sha256 and .manifest.json beside it)
+Restores FILE (a minitwit-<time>.sql.gz from minitwit backup, with its .sha256 and .manifest.json beside it)
 into the configured database: DATABASE_URL (create it first: createdb NAME), else the embedded one in
 DATA_DIR (stop the app first). A backup of either kind restores into either: that is how an embedded
 database moves onto a server.
@@ -27,7 +27,13 @@ Exit status: 0 restored, 1 the restore failed (nothing restored), 2 bad input (n
 a non-empty database without --force).`;
 
 export const run = defineCommand(
-  { name: 'restore', usage: USAGE, options: { force: { type: 'boolean' } }, allowPositionals: true },
+  {
+    name: 'restore',
+    summary: 'restore a backup into an empty database',
+    usage: USAGE,
+    options: { force: { type: 'boolean' } },
+    allowPositionals: true,
+  },
   async ({ values, positionals }, io) => {
     if (positionals.length !== 1) throw new UsageError('give one backup file');
     const file = positionals[0]!;
@@ -79,5 +85,3 @@ export const run = defineCommand(
     return 0;
   },
 );
-
-runMain(import.meta.url, run);

@@ -1,17 +1,18 @@
-// npm run scenario: writes a made-up simulator scenario (the course's tab-separated format) for the replay tool.
+// minitwit scenario: writes a made-up simulator scenario (the course's tab-separated format) for the replay tool.
 import { writeFile } from 'node:fs/promises';
-import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
-import { formatScenario } from './replay/scenario-file.js';
-import { generateScenario } from './scenario/generate.js';
+import { defineCommand, positiveInteger, UsageError } from '../lib/command.js';
+import { formatScenario } from '../replay/scenario-file.js';
+import { generateScenario } from '../scenario/generate.js';
 
-const USAGE = `Usage: npm run scenario -- --actions N [--users U] [--seed S] [--out FILE]
+const USAGE = `Usage: minitwit scenario --actions N [--users U] [--seed S] [--out FILE]
 
 Generates N actions (default users: about 0.8% of N) in the course's scenario format, the same for the
-same seed; to stdout unless --out is given. Replay it with: npm run replay -- --url URL --csv FILE`;
+same seed; to stdout unless --out is given. Replay it with: minitwit replay --url URL --csv FILE`;
 
 export const run = defineCommand(
   {
     name: 'scenario',
+    summary: 'generate a simulator scenario file',
     usage: USAGE,
     options: {
       actions: { type: 'string' },
@@ -32,5 +33,3 @@ export const run = defineCommand(
     return 0;
   },
 );
-
-runMain(import.meta.url, run);

@@ -1,13 +1,13 @@
-// npm run staleness -- --write URL --read URL [--trials N]
+// minitwit bench staleness --write URL --read URL [--trials N]
 // How long a write on one replica stays unseen on another (their read caches kept in step by
 // LISTEN/NOTIFY): posts on the first, then reads the author's list on the second, as fast as it answers,
 // until the post shows. The read side's list is read (cached) before each post.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { call, must, percentiles } from './loadcheck/http.js';
-import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
+import { call, must, percentiles } from '../loadcheck/http.js';
+import { defineCommand, positiveInteger, UsageError } from '../lib/command.js';
 
-const USAGE = `Usage: npm run staleness -- --write URL --read URL [--trials N]
+const USAGE = `Usage: minitwit bench staleness --write URL --read URL [--trials N]
 
 Two instances of the simulator API on one PostgreSQL server (--write, --read): N times (default 200),
 posts a message on --write, then reads GET /msgs/<author>?no=1 on --read until the message shows. Prints
@@ -16,6 +16,7 @@ the time from the post's reply to the first read that shows it, and how many rea
 export const run = defineCommand(
   {
     name: 'staleness',
+    summary: 'how long a write on one replica stays unseen on another',
     usage: USAGE,
     options: { write: { type: 'string' }, read: { type: 'string' }, trials: { type: 'string' } },
   },
@@ -55,5 +56,3 @@ export const run = defineCommand(
     return 0;
   },
 );
-
-runMain(import.meta.url, run);

@@ -1,4 +1,4 @@
-// npm run registrations -- [--api URL] [--burst N]
+// minitwit bench registrations [--api URL] [--burst N]
 // Registrations are bound by the password hash (argon2id). Measures the hashes per second one core makes
 // (in this process, with the app's settings), then, against a running API, what a burst of N concurrent
 // registrations costs the other requests: a probe reading GET /msgs?no=100 one request after another,
@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { hashPassword, setHashConcurrency } from '../src/passwords.js';
-import { call, percentiles, sleep } from './loadcheck/http.js';
-import { defineCommand, positiveInteger, runMain } from './command.js';
+import { hashPassword, setHashConcurrency } from '../../src/passwords.js';
+import { call, percentiles, sleep } from '../loadcheck/http.js';
+import { defineCommand, positiveInteger } from '../lib/command.js';
 
-const USAGE = `Usage: npm run registrations -- [--api URL] [--burst N] [--seconds S]
+const USAGE = `Usage: minitwit bench registrations [--api URL] [--burst N] [--seconds S]
 
 1. argon2id hashes per second in this process, one at a time (one core) and as many at once as there are
    cores, for S seconds each (default 3);
@@ -46,6 +46,7 @@ async function probe(url: string, until: () => boolean): Promise<number[]> {
 export const run = defineCommand(
   {
     name: 'registrations',
+    summary: 'password hashes a second, and what a burst of registrations costs other requests',
     usage: USAGE,
     options: {
       api: { type: 'string', default: 'http://127.0.0.1:5001' },
@@ -103,5 +104,3 @@ export const run = defineCommand(
     return statuses.get(204) === burst ? 0 : 1;
   },
 );
-
-runMain(import.meta.url, run);

@@ -1,4 +1,4 @@
-// npm run profile: where a request's time goes. Starts the app (as configured) under `node --cpu-prof`,
+// minitwit bench profile: where a request's time goes. Starts the app (as configured) under `node --cpu-prof`,
 // loads one endpoint with the bench's load tool, stops the app, and summarises the profile; one run per
 // endpoint, so that each profile holds one path.
 import { spawn } from 'node:child_process';
@@ -10,13 +10,13 @@ import {
   formatProfileSummary,
   summariseProfile,
   type CpuProfile,
-} from './benchmark/cpu-profile.js';
-import { measureLoad } from './benchmark/load.js';
-import { waitForHttp } from './observability/processes.js';
-import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
-import { SIMULATOR_AUTHORIZATION } from './replay/simulator-requests.js';
+} from '../benchmark/cpu-profile.js';
+import { measureLoad } from '../benchmark/load.js';
+import { waitForHttp } from '../observability/processes.js';
+import { defineCommand, positiveInteger, UsageError } from '../lib/command.js';
+import { SIMULATOR_AUTHORIZATION } from '../replay/simulator-requests.js';
 
-const USAGE = `Usage: npm run profile -- [options]
+const USAGE = `Usage: minitwit bench profile [options]
 
 Profiles the app's CPU on each endpoint: starts it (configured by the environment, as npm start: DATABASE_URL
 or DATA_DIR; stop any app using the same embedded data directory first) with node --cpu-prof on two ports
@@ -43,6 +43,7 @@ async function summariseFile(file: string, title: string, io: { out(text: string
 export const run = defineCommand(
   {
     name: 'profile',
+    summary: 'CPU profiles (.cpuprofile, for speedscope) of the app under load',
     usage: USAGE,
     options: {
       endpoints: { type: 'string', default: 'api:/msgs?no=100,web:/public' },
@@ -115,5 +116,3 @@ export const run = defineCommand(
     return 0;
   },
 );
-
-runMain(import.meta.url, run);

@@ -1,17 +1,17 @@
-// npm run replay: replays a simulator scenario against a MiniTwit API and checks the result.
+// minitwit replay: replays a simulator scenario against a MiniTwit API and checks the result.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import { COURSE_SIMULATOR_CREDENTIALS } from '../src/config.js';
-import { defineCommand, positiveInteger, runMain, UsageError } from './command.js';
-import type { WriteRecord } from './replay/acknowledged.js';
-import { formatProgress } from './replay/progress.js';
-import { formatReport } from './replay/report.js';
-import { replay, UnreachableApiError } from './replay/run.js';
-import { parseScenario } from './replay/scenario-file.js';
-import { basicAuthorization } from './replay/simulator-requests.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
+import { defineCommand, positiveInteger, UsageError } from '../lib/command.js';
+import type { WriteRecord } from '../replay/acknowledged.js';
+import { formatProgress } from '../replay/progress.js';
+import { formatReport } from '../replay/report.js';
+import { replay, UnreachableApiError } from '../replay/run.js';
+import { parseScenario } from '../replay/scenario-file.js';
+import { basicAuthorization } from '../replay/simulator-requests.js';
 
-const USAGE = `Usage: npm run replay -- --url URL --csv FILE [options]
+const USAGE = `Usage: minitwit replay --url URL --csv FILE [options]
 
 Replays a MiniTwit simulator scenario (tab-separated: id, delay, timestamp, action, user, ...) against
 a simulator API, as the course's simulator sends it, but as fast as allowed (the delay column is ignored),
@@ -31,7 +31,7 @@ then checks GET /latest and every registered user's message count and follows.
   --acknowledged FILE  write one JSON line per write sent (register, tweet, follow, unfollow): action id,
                      kind, user, text or target, and whether the server acknowledged it with a 2xx
                      ("acknowledged": false: no reply, a 5xx or a connection error, so it may or may not
-                     have happened; refusals (4xx) are left out). npm run check-acknowledged reads it.
+                     have happened; refusals (4xx) are left out). minitwit check-acknowledged reads it.
   --json             also print the report as JSON on stdout (the text report then goes to stderr)
   --quiet            no progress lines
   --help             this text
@@ -48,6 +48,7 @@ async function openWriteLog(path: string): Promise<WriteStream> {
 export const run = defineCommand(
   {
     name: 'replay',
+    summary: 'replay a simulator scenario against the API and check the end state',
     usage: USAGE,
     options: {
       url: { type: 'string' },
@@ -125,5 +126,3 @@ export const run = defineCommand(
     return report.ok ? 0 : 1;
   },
 );
-
-runMain(import.meta.url, run);

@@ -1,10 +1,10 @@
-// npm run import-sqlite -- path/to/minitwit.db: moves an original MiniTwit (Flask, SQLite) into ours.
+// minitwit import-sqlite path/to/minitwit.db: moves an original MiniTwit (Flask, SQLite) into ours.
 import { SingleBar } from 'cli-progress';
-import { LegacyFileError, legacyCounts, openLegacy, readLegacy } from './import-sqlite/legacy-rows.js';
-import { writeLegacy, type ImportCounts } from './import-sqlite/write.js';
-import { defineCommand, runMain, UsageError, withDatabase, type Io } from './command.js';
+import { LegacyFileError, legacyCounts, openLegacy, readLegacy } from '../import-sqlite/legacy-rows.js';
+import { writeLegacy, type ImportCounts } from '../import-sqlite/write.js';
+import { defineCommand, UsageError, withDatabase, type Io } from '../lib/command.js';
 
-const USAGE = `Usage: npm run import-sqlite -- path/to/minitwit.db
+const USAGE = `Usage: minitwit import-sqlite path/to/minitwit.db
 
 Copies an original MiniTwit's SQLite database (tables user, follower, message) into the configured database
 (DATABASE_URL, else the embedded one in DATA_DIR), in one transaction: users, follows and messages keep
@@ -33,7 +33,13 @@ function printCounts(
 }
 
 export const run = defineCommand(
-  { name: 'import-sqlite', usage: USAGE, options: {}, allowPositionals: true },
+  {
+    name: 'import-sqlite',
+    summary: "move an original MiniTwit's SQLite database into this one",
+    usage: USAGE,
+    options: {},
+    allowPositionals: true,
+  },
   async ({ positionals }, io) => {
     if (positionals.length !== 1) throw new UsageError('give one SQLite file');
     let legacy;
@@ -75,5 +81,3 @@ export const run = defineCommand(
     return 0;
   },
 );
-
-runMain(import.meta.url, run);

@@ -1,14 +1,14 @@
-// npm run backup                     one backup of the configured database, now
-// npm run backup -- --scheduled      a backup at each BACKUP_SCHEDULE time (cron, UTC), until stopped
+// minitwit backup                     one backup of the configured database, now
+// minitwit backup --scheduled      a backup at each BACKUP_SCHEDULE time (cron, UTC), until stopped
 import type { PGlite } from '@electric-sql/pglite';
 import { Cron } from 'croner';
-import { loadConfig, type Config } from '../src/config.js';
-import { openDatabase, type Database } from '../src/db/index.js';
-import { createLogger } from '../src/observability/logger.js';
-import { takeBackup, type BackupResult } from './backup/take-backup.js';
-import { defineCommand, runMain, UsageError, withDatabase, type Io, OPS_SCRIPT_ENV } from './command.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openDatabase, type Database } from '../../src/db/index.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { takeBackup, type BackupResult } from '../backup/take-backup.js';
+import { defineCommand, UsageError, withDatabase, type Io, OPS_SCRIPT_ENV } from '../lib/command.js';
 
-const USAGE = `Usage: npm run backup [-- --scheduled]
+const USAGE = `Usage: minitwit backup [--scheduled]
 
 Backs up the configured database (DATABASE_URL with pg_dump, else the embedded one in DATA_DIR, which must
 not be open in a running app) into BACKUP_DIR as three files: minitwit-<UTC time>.sql.gz (plain SQL, gzip),
@@ -77,7 +77,12 @@ async function runScheduled(config: Config, io: Io): Promise<number> {
 }
 
 export const run = defineCommand(
-  { name: 'backup', usage: USAGE, options: { scheduled: { type: 'boolean' } } },
+  {
+    name: 'backup',
+    summary: 'back up the database (once, or on BACKUP_SCHEDULE)',
+    usage: USAGE,
+    options: { scheduled: { type: 'boolean' } },
+  },
   async ({ values }, io) => {
     const config = loadConfig({ ...io.env, ...OPS_SCRIPT_ENV });
     if (values.scheduled) {
@@ -99,5 +104,3 @@ export const run = defineCommand(
     }
   },
 );
-
-runMain(import.meta.url, run);
