@@ -1,12 +1,20 @@
 // minitwit backup                     one backup of the configured database, now
 // minitwit backup --scheduled      a backup at each BACKUP_SCHEDULE time (cron, UTC), until stopped
 import type { PGlite } from '@electric-sql/pglite';
-import { Cron } from 'croner';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { takeBackup, type BackupResult } from '../backup/take-backup.js';
-import { defineCommand, UsageError, withDatabase, type Io, OPS_SCRIPT_ENV } from '../lib/command.js';
+import {
+  defineCommand,
+  loadOptional,
+  UsageError,
+  withDatabase,
+  type Io,
+  OPS_SCRIPT_ENV,
+} from '../lib/command.js';
+
+const croner = () => loadOptional('croner', () => import('croner'));
 
 const USAGE = `Usage: minitwit backup [--scheduled]
 
@@ -49,6 +57,7 @@ function report(io: Io, { file, manifest, uploadedTo, deleted }: BackupResult): 
 
 /** Runs until SIGTERM or SIGINT; a backup in progress then finishes first. */
 async function runScheduled(config: Config, io: Io): Promise<number> {
+  const { Cron } = await croner();
   const logger = createLogger(config, process.stdout);
   let running: Promise<void> = Promise.resolve();
   const job = new Cron(config.backup.schedule, { timezone: 'UTC', protect: true }, () => {
@@ -86,6 +95,7 @@ export const run = defineCommand(
   async ({ values }, io) => {
     const config = loadConfig({ ...io.env, ...OPS_SCRIPT_ENV });
     if (values.scheduled) {
+      const { Cron } = await croner();
       try {
         new Cron(config.backup.schedule, { paused: true }).stop();
       } catch (error) {

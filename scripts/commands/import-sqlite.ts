@@ -1,8 +1,7 @@
 // minitwit import-sqlite path/to/minitwit.db: moves an original MiniTwit (Flask, SQLite) into ours.
-import { SingleBar } from 'cli-progress';
 import { LegacyFileError, legacyCounts, openLegacy, readLegacy } from '../import-sqlite/legacy-rows.js';
 import { writeLegacy, type ImportCounts } from '../import-sqlite/write.js';
-import { defineCommand, UsageError, withDatabase, type Io } from '../lib/command.js';
+import { defineCommand, loadOptional, UsageError, withDatabase, type Io } from '../lib/command.js';
 
 const USAGE = `Usage: minitwit import-sqlite path/to/minitwit.db
 
@@ -53,6 +52,7 @@ export const run = defineCommand(
     const totals = legacyCounts(legacy);
     const total = totals.users + totals.follows + totals.messages;
     // Read, then write: each row passes the bar twice.
+    const { SingleBar } = await loadOptional('cli-progress', () => import('cli-progress'));
     const bar = new SingleBar({
       format: '{bar} {percentage}% | {value}/{total} rows | {stage}',
       stream: process.stderr,

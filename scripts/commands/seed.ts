@@ -1,10 +1,16 @@
 // minitwit seed: fills the configured database with a large, skewed data set, fast (COPY).
-import cliProgress from 'cli-progress';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { hashPassword } from '../../src/passwords.js';
-import { defineCommand, positiveInteger, UsageError, withDatabase, OPS_SCRIPT_ENV } from '../lib/command.js';
+import {
+  defineCommand,
+  loadOptional,
+  positiveInteger,
+  UsageError,
+  withDatabase,
+  OPS_SCRIPT_ENV,
+} from '../lib/command.js';
 import { copyTargetOf, type CopyTarget } from '../seed/copy.js';
 import { SEED_PASSWORD, SeedConflictError, seedDatabase } from '../seed/seed.js';
 
@@ -80,6 +86,7 @@ export const run = defineCommand(
       raw = await openDatabase(config, createLogger({ ...config, logLevel: 'warn' }, process.stderr));
       return raw;
     };
+    const cliProgress = await loadOptional('cli-progress', () => import('cli-progress'));
     const bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,

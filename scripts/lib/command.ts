@@ -29,6 +29,27 @@ export const processIo: Io = {
   env: process.env,
 };
 
+/** A tool's library that is not installed (the app image leaves the optional dependencies out): exit status 2. */
+class MissingLibraryError extends Error {
+  override name = 'MissingLibraryError';
+}
+
+/**
+ * A tool's own library (an optional dependency), loaded when the tool runs, so that the other commands
+ * run without it: `loadOptional('croner', () => import('croner'))`.
+ */
+export async function loadOptional<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new MissingLibraryError(
+      `${name} is not installed: it is an optional dependency, which the app image leaves out ` +
+        `(npm install --include=optional installs it; the backup image has it)`,
+    );
+  }
+}
+
 /** A mistake in how the command was called: reported with the usage text, exit status 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -97,6 +118,9 @@ export function defineCommand<O extends Options, P extends boolean = false>(
           exit(2);
         } else if (error instanceof ConfigError) {
           io.err(`minitwit ${spec.name}: configuration: ${error.message}`);
+          exit(2);
+        } else if (error instanceof MissingLibraryError) {
+          io.err(`minitwit ${spec.name}: ${error.message}`);
           exit(2);
         } else throw error;
       }
