@@ -1,5 +1,5 @@
 // Off-site copies: each backup's three files uploaded to an S3-compatible store (DigitalOcean Spaces, AWS S3,
-// MinIO) with the AWS SDK. Retention there is the bucket's lifecycle rule's job (see README).
+// MinIO) with the AWS SDK. Retention there is the bucket's lifecycle rule's job (see docs/backup.md).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';

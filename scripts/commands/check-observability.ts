@@ -16,7 +16,7 @@ import {
   substituteGrafanaVariables,
 } from '../observability/dashboard-queries.js';
 import { openCheckDatabase } from '../observability/database.js';
-import { REPO_ROOT } from '../observability/paths.js';
+import { REPO_ROOT } from '../lib/paths.js';
 import {
   instantQuery,
   labelValues,
@@ -24,7 +24,7 @@ import {
   sampleLines,
   targetHealth,
 } from '../observability/prometheus-api.js';
-import { run as runProcess, startProcess, stopAll } from '../observability/processes.js';
+import { run as runProcess, startProcess, stopAll } from '../lib/processes.js';
 import { startStack, type Stack } from '../observability/stack.js';
 import { generateTraffic } from '../observability/traffic.js';
 import { defineCommand, positiveInteger } from '../lib/command.js';

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineCommand } from '../lib/command.js';
 import { DASHBOARDS, dashboardFileText } from '../observability/dashboards.js';
-import { REPO_ROOT } from '../observability/paths.js';
+import { REPO_ROOT } from '../lib/paths.js';
 
 const USAGE = `Usage: minitwit dashboards
 

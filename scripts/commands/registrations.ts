@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { hashPassword, setHashConcurrency } from '../../src/passwords.js';
-import { call, percentiles, sleep } from '../loadcheck/http.js';
+import { call, sleep } from '../lib/http.js';
+import { percentiles } from '../lib/stats.js';
 import { defineCommand, positiveInteger } from '../lib/command.js';
 
 const USAGE = `Usage: minitwit bench registrations [--api URL] [--burst N] [--seconds S]

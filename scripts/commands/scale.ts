@@ -1,11 +1,12 @@
 // minitwit bench scale: each page and API request on a small and a large database, in one run, as ratios.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { encodeCursor } from '../../src/web/cursor.js';
-import { waitForHttp } from '../observability/processes.js';
+import { startApp, type AppProcess } from '../lib/app-process.js';
+import { signIn } from '../lib/http.js';
+import { percentile } from '../lib/stats.js';
 import { defineCommand, positiveInteger, UsageError } from '../lib/command.js';
 import { SIMULATOR_AUTHORIZATION } from '../replay/simulator-requests.js';
 import { SEED_PASSWORD } from '../seed/seed.js';
@@ -88,52 +89,28 @@ async function pickSubjects(url: string): Promise<Subjects> {
 interface Instance {
   web: string;
   api: string;
-  app: ChildProcess;
+  app: AppProcess;
   cookies: Record<'heavy' | 'typical', string>;
   subjects: Subjects;
 }
 
-async function signIn(web: string, username: string): Promise<string> {
-  const reply = await fetch(`${web}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username, password: SEED_PASSWORD }).toString(),
-  });
-  const cookie = reply.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  if (reply.status !== 302 || !cookie) throw new Error(`signing in as ${username}: ${reply.status}`);
-  return cookie;
-}
-
 async function startInstance(url: string, port: number): Promise<Instance> {
   const subjects = await pickSubjects(url);
-  const app = spawn(process.execPath, [new URL('../src/server.js', import.meta.url).pathname], {
+  const app = await startApp({
+    port,
     env: {
-      ...process.env,
       DATABASE_URL: url,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      API_PORT: String(port + 1),
-      METRICS_PORT: String(port + 2),
       MINITWIT_ROLE: 'all',
       SESSION_SECRET: randomBytes(32).toString('hex'),
-      LOG_LEVEL: 'warn',
       SIGNIN_LIMIT_PER_CLIENT: '0',
       SIGNIN_LIMIT_PER_ACCOUNT: '0',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const web = `http://127.0.0.1:${port}`;
-  const api = `http://127.0.0.1:${port + 1}`;
-  await waitForHttp(`${api}/latest`, 60_000);
   const cookies = {
-    heavy: await signIn(web, subjects.heavy.name),
-    typical: await signIn(web, subjects.typical.name),
+    heavy: await signIn(app.web, subjects.heavy.name, SEED_PASSWORD),
+    typical: await signIn(app.web, subjects.typical.name, SEED_PASSWORD),
   };
-  return { web, api, app, cookies, subjects };
+  return { web: app.web, api: app.api, app, cookies, subjects };
 }
 
 interface Probe {
@@ -234,12 +211,10 @@ async function heavyUserBound(instance: Instance, rounds: number, concurrency: n
   const loaded = await timeOther();
   stop = true;
   await Promise.all(loops);
-  const summary = (list: number[]) => ({ median: quantile(list, 0.5), p90: quantile(list, 0.9) });
+  const summary = (list: number[]) => ({ median: percentile(list, 0.5), p90: percentile(list, 0.9) });
   return { concurrency, alone: summary(alone), loaded: summary(loaded), heavyAnswered, heavyFailed };
 }
 
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (value: number) => value.toFixed(1);
 
 export const run = defineCommand(
@@ -281,9 +256,9 @@ export const run = defineCommand(
         ];
         return {
           request: probe.label,
-          small: { median: quantile(small, 0.5), p90: quantile(small, 0.9) },
-          large: { median: quantile(large, 0.5), p90: quantile(large, 0.9) },
-          ratio: quantile(large, 0.5) / quantile(small, 0.5),
+          small: { median: percentile(small, 0.5), p90: percentile(small, 0.9) },
+          large: { median: percentile(large, 0.5), p90: percentile(large, 0.9) },
+          ratio: percentile(large, 0.5) / percentile(small, 0.5),
         };
       });
       const describe = (i: Instance) => {
@@ -317,11 +292,7 @@ export const run = defineCommand(
       }
       return 0;
     } finally {
-      for (const instance of instances) {
-        const exited = new Promise((resolve) => instance.app.once('exit', resolve));
-        instance.app.kill('SIGTERM');
-        await exited;
-      }
+      for (const instance of instances) await instance.app.stop();
     }
   },
 );

@@ -4,7 +4,8 @@
 // until the post shows. The read side's list is read (cached) before each post.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { call, must, percentiles } from '../loadcheck/http.js';
+import { call, must } from '../lib/http.js';
+import { percentiles } from '../lib/stats.js';
 import { defineCommand, positiveInteger, UsageError } from '../lib/command.js';
 
 const USAGE = `Usage: minitwit bench staleness --write URL --read URL [--trials N]

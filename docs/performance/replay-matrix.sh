@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Replays a scenario against a fresh app on each database (PGlite, PostgreSQL server) at each concurrency,
 # one after another, and prints each run's summary. Usage:
-#   scripts/bench/replay-matrix.sh SCENARIO.csv [POSTGRES_ADMIN_URL] [CONCURRENCIES...]
+#   docs/performance/replay-matrix.sh SCENARIO.csv [POSTGRES_ADMIN_URL] [CONCURRENCIES...]
 # --help prints this header.
 if [[ ${1:-} == --help || ${1:-} == -h ]]; then sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0; fi
 set -euo pipefail
@@ -30,7 +30,7 @@ for database in pglite postgres; do
     for _ in $(seq 120); do curl -sf http://127.0.0.1:15101/latest > /dev/null && break; sleep 0.5; done
     echo "=== $database, concurrency $c"
     # Lower priority than the app: the load generator must not steal the cores it measures.
-    nice -n 10 node dist/scripts/replay.js --url http://127.0.0.1:15101 --csv "$csv" --concurrency "$c" --quiet |
+    nice -n 10 node dist/scripts/minitwit.js replay --url http://127.0.0.1:15101 --csv "$csv" --concurrency "$c" --quiet |
       grep -E 'duration|latency|register:|errors:|timeout \(|latest:|end state:|result' || true
     kill "$app"; wait "$app" || true
     [ "$database" = postgres ] && psql "$admin/postgres" -qc "DROP DATABASE $name WITH (FORCE)"

@@ -3,7 +3,7 @@
 # by USERS users (40 follows each), then the same data moved into the embedded database (restore into
 # PGlite, then a PGlite backup). Prints each step's time and the backup sizes. Makes its own databases on
 # the server at ADMIN_URL and drops them after. Usage:
-#   scripts/bench/backup-at-scale.sh ADMIN_URL [MESSAGES] [USERS]     (defaults: 1000000 messages, 1000 users)
+#   docs/performance/backup-at-scale.sh ADMIN_URL [MESSAGES] [USERS]     (defaults: 1000000 messages, 1000 users)
 # --help prints this header.
 if [[ ${1:-} == --help || ${1:-} == -h ]]; then sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0; fi
 set -euo pipefail
@@ -25,7 +25,7 @@ npm run build --silent
 psql "$admin/postgres" -qc "CREATE DATABASE ${prefix}_source"
 psql "$admin/postgres" -qc "CREATE DATABASE ${prefix}_restored"
 source_url="$admin/${prefix}_source"
-DATABASE_URL=$source_url node dist/scripts/migrate.js > /dev/null
+DATABASE_URL=$source_url node dist/scripts/minitwit.js migrate > /dev/null
 start=$(date +%s%N)
 psql "$source_url" -q << SQL
 INSERT INTO users (username, email, pw_hash)
@@ -44,18 +44,18 @@ SQL
 echo "seeded $messages messages, $users users in $(seconds "$start")"
 
 start=$(date +%s%N)
-DATABASE_URL=$source_url BACKUP_DIR=$work/server node dist/scripts/backup.js > "$work/backup.log"
+DATABASE_URL=$source_url BACKUP_DIR=$work/server node dist/scripts/minitwit.js backup > "$work/backup.log"
 echo "server backup (pg_dump $(pg_dump --version | awk '{print $3}')): $(seconds "$start"), $(size "$work/server")"
 file=$(ls "$work"/server/*.sql.gz)
 
 start=$(date +%s%N)
-DATABASE_URL="$admin/${prefix}_restored" node dist/scripts/restore.js "$file" > "$work/restore.log"
+DATABASE_URL="$admin/${prefix}_restored" node dist/scripts/minitwit.js restore "$file" > "$work/restore.log"
 echo "restore into an empty server database (verified): $(seconds "$start")"
 
 start=$(date +%s%N)
-DATA_DIR=$work/pglite node dist/scripts/restore.js "$file" > "$work/restore-pglite.log"
+DATA_DIR=$work/pglite node dist/scripts/minitwit.js restore "$file" > "$work/restore-pglite.log"
 echo "restore into a new embedded database (verified, incl. its initdb): $(seconds "$start")"
 
 start=$(date +%s%N)
-DATA_DIR=$work/pglite BACKUP_DIR=$work/embedded node dist/scripts/backup.js > "$work/backup-pglite.log"
+DATA_DIR=$work/pglite BACKUP_DIR=$work/embedded node dist/scripts/minitwit.js backup > "$work/backup-pglite.log"
 echo "embedded backup (pglite-tools' pg_dump): $(seconds "$start"), $(size "$work/embedded")"

@@ -2,7 +2,7 @@
 # Seeds a PostgreSQL database with USERS users following 40 each and MESSAGES messages, plus a user who
 # follows nobody and posted once long ago, then times the three timelines' first page as the app runs them
 # (the SQL of src/data/messages.ts, through the app's own functions). Usage:
-#   scripts/bench/timelines-at-scale.sh DATABASE_URL_OF_AN_EMPTY_DATABASE [MESSAGES] [USERS]
+#   docs/performance/timelines-at-scale.sh DATABASE_URL_OF_AN_EMPTY_DATABASE [MESSAGES] [USERS]
 # --help prints this header.
 if [[ ${1:-} == --help || ${1:-} == -h ]]; then sed -n '2,/^set -/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0; fi
 set -euo pipefail
@@ -11,7 +11,7 @@ messages=${2:-3000000}
 users=${3:-10000}
 cd "$(dirname "$0")/../.."
 npm run build --silent
-DATABASE_URL=$url node dist/scripts/migrate.js
+DATABASE_URL=$url node dist/scripts/minitwit.js migrate
 psql "$url" -q <<SQL
 INSERT INTO users (username, email, pw_hash) SELECT 'user' || g, 'u' || g || '@x', 'x' FROM generate_series(1, $users) g;
 INSERT INTO follows (who_id, whom_id)
