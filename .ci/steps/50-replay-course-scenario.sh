@@ -23,7 +23,7 @@ for _ in $(seq 60); do curl -sf http://127.0.0.1:15001/latest > /dev/null && bre
 # The course's simulator runs on its own machine; here it shares two cores with the app, so it runs at a
 # lower priority than the app it measures (without this, the replay's own CPU use lengthens the tail of
 # the KDF-bound registrations by tens of milliseconds).
-nice -n 10 node dist/scripts/replay.js --url http://127.0.0.1:15001 --csv "$SCENARIO" --concurrency 8
+nice -n 10 node dist/scripts/minitwit.js replay --url http://127.0.0.1:15001 --csv "$SCENARIO" --concurrency 8
 kill -TERM "$APP_PID"
 wait "$APP_PID" || { echo "the app did not shut down cleanly"; tail -50 /tmp/minitwit-ci-app.log; exit 1; }
 APP_PID=""

@@ -25,5 +25,5 @@ fi
 npm run build --silent
 for drill in restore embedded; do
   printf '\n== backup drill: %s\n' "$drill"
-  node dist/scripts/drill.js "$drill" --csv "$SCENARIO" --pg "$PGHOST_URL/postgres"
+  node dist/scripts/minitwit.js drill "$drill" --csv "$SCENARIO" --pg "$PGHOST_URL/postgres"
 done

@@ -66,7 +66,7 @@ pg_ctlcluster "$VERSION" "$CLUSTER" start
 as_postgres createdb -p "$PORT" minitwit
 as_postgres pgbackrest --config="$CONFIG" --stanza=minitwit stanza-create
 as_postgres pgbackrest --config="$CONFIG" --stanza=minitwit check
-DATABASE_URL=$URL node dist/scripts/migrate.js > /dev/null
+DATABASE_URL=$URL node dist/scripts/minitwit.js migrate > /dev/null
 took
 
 phase "full backup (pgbackrest backup --type=full)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The database stopped and crashed under a replay (throwaway cluster): 503s meanwhile, recovery by itself, no acknowledged write lost.
-# npm run drill -- outage (scripts/drill/outage-drill.ts): initdb into a temporary directory, a server on
+# minitwit drill outage (scripts/drill/outage-drill.ts): initdb into a temporary directory, a server on
 # OUTAGE_PORT (default 25433), the web and API roles from dist/ on it, the course's scenario replayed with
 # every write's outcome logged; meanwhile `pg_ctl stop -m fast` and later `-m immediate`, each for a few
 # seconds. Never the machine's shared server. Needs $SHARED_DIR/data/minitwit_scenario.csv, and root (the
@@ -20,4 +20,4 @@ if ! dpkg-query -W -f='${Status}' postgresql 2> /dev/null | grep -q 'install ok 
 fi
 ensure_packages postgresql
 npm run build --silent
-node dist/scripts/drill.js outage --csv "$SCENARIO" --port "${OUTAGE_PORT:-25433}"
+node dist/scripts/minitwit.js drill outage --csv "$SCENARIO" --port "${OUTAGE_PORT:-25433}"

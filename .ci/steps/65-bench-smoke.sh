@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bench's smoke run (npm run bench -- --quick, with the Python client) against the app as npm start runs it.
+# The bench's smoke run (minitwit bench --quick, with the Python client) against the app as npm start runs it.
 # It proves the bench works end to end on the embedded database: every request answered as expected, every
 # replay's checks passed (its exit status). Its figures are not judged: 1 s per measurement on a shared CI
 # machine says nothing; docs/performance.md holds the measured runs.
@@ -17,8 +17,8 @@ DATA_DIR="$work/data" SESSION_SECRET="ci-only-secret-$(openssl rand -hex 24)" \
   PORT=16000 API_PORT=16001 METRICS_PORT=16002 LOG_LEVEL=warn node dist/src/server.js > "$work/app.log" 2>&1 &
 APP_PID=$!
 for _ in $(seq 120); do curl -sf http://127.0.0.1:16001/latest > /dev/null && break; sleep 0.5; done
-node dist/scripts/scenario.js --actions 300 --seed ci-bench --out "$work/scenario.csv"
-node dist/scripts/bench.js --web http://127.0.0.1:16000 --api http://127.0.0.1:16001 --quick \
+node dist/scripts/minitwit.js scenario --actions 300 --seed ci-bench --out "$work/scenario.csv"
+node dist/scripts/minitwit.js bench --web http://127.0.0.1:16000 --api http://127.0.0.1:16001 --quick \
   --scenario "$work/scenario.csv" --python-client --json "$work/bench.json" --chart "$work/bench.svg" ||
   { echo "the bench failed; the app's log:"; tail -50 "$work/app.log"; exit 1; }
 test -s "$work/bench.svg"

@@ -4,4 +4,5 @@ source "$(dirname "$0")/../lib.sh"
 if ! command -v promtool > /dev/null || ! command -v prometheus > /dev/null; then
   ensure_packages prometheus
 fi
-npm run test:observability
+npm run build --silent
+node dist/scripts/minitwit.js check-observability

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import type { PGlite } from '@electric-sql/pglite';
-import { pgDump } from '@electric-sql/pglite-tools/pg_dump';
+import { loadOptional } from '../lib/command.js';
 
 /** Options both dumps share: schema and data, no owners or grants (the target's user owns what it restores). */
 const COMMON_ARGS = ['--no-owner', '--no-privileges', '--no-comments', '--rows-per-insert=1000'];
@@ -16,6 +16,10 @@ class DumpError extends Error {
 
 /** The embedded database as plain SQL (held in memory: the WASM pg_dump writes to a virtual file). */
 export async function dumpPglite(pglite: PGlite): Promise<Readable> {
+  const { pgDump } = await loadOptional(
+    '@electric-sql/pglite-tools',
+    () => import('@electric-sql/pglite-tools/pg_dump'),
+  );
   const file = await pgDump({ pg: pglite, args: COMMON_ARGS });
   // pg_dump never disconnects here: its read-only REPEATABLE READ transaction and its session settings
   // would stay on this (the only) connection, and the next write would fail. End them.

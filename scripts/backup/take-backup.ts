@@ -5,7 +5,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../../src/config.js';
 import { recordBackup } from '../../src/data/backups.js';
 import type { Database, Queryable } from '../../src/db/index.js';
-import { REPO_ROOT } from '../observability/paths.js';
+import { REPO_ROOT } from '../lib/paths.js';
 import { backupFileName, companions, writeDump, writeManifest, type Manifest } from './archive.js';
 import { dumpPglite, dumpServer, dumpVersions } from './dump.js';
 import { inventory, migrationsOf } from './inventory.js';

@@ -1,14 +1,18 @@
 // Off-site copies: each backup's three files uploaded to an S3-compatible store (DigitalOcean Spaces, AWS S3,
-// MinIO) with the AWS SDK. Retention there is the bucket's lifecycle rule's job (see README).
+// MinIO) with the AWS SDK. Retention there is the bucket's lifecycle rule's job (see docs/backup.md).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../src/config.js';
+import { loadOptional } from '../lib/command.js';
 
 export type S3Settings = Config['backup']['s3'];
 
-export function s3Client(s3: S3Settings): S3Client {
+const awsSdk = () => loadOptional('@aws-sdk/client-s3', () => import('@aws-sdk/client-s3'));
+
+export async function s3Client(s3: S3Settings): Promise<S3Client> {
+  const { S3Client } = await awsSdk();
   return new S3Client({
     region: s3.region,
     endpoint: s3.endpoint,
@@ -30,7 +34,8 @@ export async function uploadBackup(
   files: { dump: string; others: string[] },
 ): Promise<string> {
   if (!s3.bucket) throw new Error('BACKUP_S3_BUCKET is not set');
-  const client = s3Client(s3);
+  const { PutObjectCommand } = await awsSdk();
+  const client = await s3Client(s3);
   try {
     for (const file of [...files.others, files.dump]) {
       await client.send(

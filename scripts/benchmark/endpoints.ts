@@ -1,6 +1,7 @@
 // What the bench measures, made ready on the running instance: its own users (new names every run), a
 // signed-in web session, a deep page's cursor, and each read's real reply captured (its bytes become the
 // framework ceiling's fixed body).
+import { signIn } from '../lib/http.js';
 import { pythonJson } from '../replay/simulator-requests.js';
 import type { FixedBody } from './ceiling-server.js';
 import type { LoadRequest } from './load.js';
@@ -64,50 +65,6 @@ async function inBatches<T>(items: readonly T[], width: number, task: (item: T) 
   }
 }
 
-/** Applies a reply's Set-Cookie lines to `jar`, as a browser would: a cookie set to expire is dropped. */
-function keepCookies(jar: Map<string, string>, response: Response): void {
-  for (const line of response.headers.getSetCookie()) {
-    const [pair = '', ...attributes] = line.split(';');
-    const at = pair.indexOf('=');
-    const name = pair.slice(0, at).trim();
-    const expired = attributes.some((attribute) => {
-      const [key = '', value = ''] = attribute.trim().split('=');
-      return (
-        (key.toLowerCase() === 'max-age' && Number(value) <= 0) ||
-        (key.toLowerCase() === 'expires' && Date.parse(value) <= Date.now())
-      );
-    });
-    if (expired) jar.delete(name);
-    else jar.set(name, pair.slice(at + 1));
-  }
-}
-
-/**
- * Signs in through the web form and follows the redirect, as a browser does: the first page shows (and
- * clears) the "You were logged in" flash, so the cookie the load then sends is the session's alone. (A
- * flash left in the cookie would make every page bypass the read cache: a browser that has just written
- * sees its own write; see src/web/timeline-routes.ts.)
- */
-async function signIn(target: Target, username: string): Promise<string> {
-  const jar = new Map<string, string>();
-  const cookieOf = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
-  const response = await fetch(`${target.webOrigin}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username, password: BENCH_PASSWORD }).toString(),
-    redirect: 'manual',
-  });
-  await expectStatus(response, 302, 'signing in through the web form');
-  keepCookies(jar, response);
-  if (jar.size === 0) throw new SetupError('signing in set no cookie');
-  const landing = await fetch(new URL(response.headers.get('location') ?? '/', target.webOrigin), {
-    headers: { cookie: cookieOf() },
-  });
-  await expectStatus(landing, 200, 'the page after signing in');
-  keepCookies(jar, landing);
-  return cookieOf();
-}
-
 async function deepPagePath(target: Target, cookie: string): Promise<{ path: string; depth: number }> {
   let path = '/public';
   let depth = 0;
@@ -167,7 +124,7 @@ export async function prepareEndpoints(target: Target, connections: number): Pro
   for (const other of [author, ...others.slice(0, 30)]) {
     await api.post(userPath('/fllws', viewer), { follow: other }, 'follow');
   }
-  const cookie = await signIn(target, viewer);
+  const cookie = await signIn(target.webOrigin, viewer, BENCH_PASSWORD);
   const deep = await deepPagePath(target, cookie);
 
   const apiRead = (path: string): LoadRequest => ({ method: 'GET', path, headers: api.headers });

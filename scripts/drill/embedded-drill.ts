@@ -36,7 +36,7 @@ export async function embeddedDrill(csv: string, adminUrl: string, limit: number
     // status or a wrong end state is.
     const replayed = await clock.time(`replay the scenario's first ${limit} actions`, () =>
       runScript(
-        'scripts/replay.js',
+        'replay',
         ['--url', app.api, '--csv', csv, '--concurrency', '8', '--limit', String(limit)],
         {},
         { nice: true, quiet: true, anyExit: true },
@@ -52,7 +52,7 @@ export async function embeddedDrill(csv: string, adminUrl: string, limit: number
     await app.stop();
     apps.pop();
     const output = await clock.time('back up the embedded database (app stopped)', () =>
-      runScript('scripts/backup.js', [], { DATA_DIR: dataDir, BACKUP_DIR: join(work, 'backups') }),
+      runScript('backup', [], { DATA_DIR: dataDir, BACKUP_DIR: join(work, 'backups') }),
     );
     console.log(output.split('\n')[0]);
     const file = join(
@@ -62,7 +62,7 @@ export async function embeddedDrill(csv: string, adminUrl: string, limit: number
     );
     const server = await dbs.create('from_embedded');
     await clock.time('restore it onto the PostgreSQL server', () =>
-      runScript('scripts/restore.js', [file], { DATABASE_URL: server }),
+      runScript('restore', [file], { DATABASE_URL: server }),
     );
     const moved = await clock.time('start the app on the server', () =>
       startServer({ DATABASE_URL: server }, log),
@@ -77,7 +77,7 @@ export async function embeddedDrill(csv: string, adminUrl: string, limit: number
     await moved.stop();
     apps.pop();
     await clock.time('back up the server database', () =>
-      runScript('scripts/backup.js', [], { DATABASE_URL: server, BACKUP_DIR: join(work, 'server-backups') }),
+      runScript('backup', [], { DATABASE_URL: server, BACKUP_DIR: join(work, 'server-backups') }),
     );
     const back = join(
       work,
@@ -85,7 +85,7 @@ export async function embeddedDrill(csv: string, adminUrl: string, limit: number
       readdirSync(join(work, 'server-backups')).find((f) => f.endsWith('.sql.gz'))!,
     );
     await clock.time('restore that into a new embedded database', () =>
-      runScript('scripts/restore.js', [back], { DATA_DIR: join(work, 'data2') }),
+      runScript('restore', [back], { DATA_DIR: join(work, 'data2') }),
     );
     const serverDigests = (await digestsOf(server)).filter((t) => t.table !== 'backups');
     const embedded = await openPglite({ dataDir: join(work, 'data2', 'pglite') });

@@ -1,16 +1,13 @@
 // What the drills share: databases of their own on a PostgreSQL server, the app and the ops commands run
 // as real processes from dist/ (as in production), pages fetched over HTTP, and a clock for each phase.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { openPostgres } from '../../src/db/postgres.js';
 import { inventory, type TableInventory } from '../backup/inventory.js';
-import { REPO_ROOT } from '../observability/paths.js';
-import { freePort, waitForHttp } from '../observability/processes.js';
+import { CLI_ENTRY } from '../lib/paths.js';
+import { startApp, type AppProcess } from '../lib/app-process.js';
+import { signIn } from '../lib/http.js';
 import { SIMULATOR_AUTHORIZATION } from '../replay/simulator-requests.js';
-
-const DIST = join(REPO_ROOT, 'dist');
 
 /** Phases and how long each took, printed at the end. */
 export class Clock {
@@ -88,53 +85,21 @@ export async function digestsOf(url: string): Promise<TableInventory[]> {
   }
 }
 
-export interface RunningApp {
-  web: string;
-  api: string;
-  stop(): Promise<void>;
-}
+export type RunningApp = Pick<AppProcess, 'web' | 'api' | 'stop'>;
 
-/** `node dist/src/server.js` with `env` (DATABASE_URL or DATA_DIR), on free ports, ready to serve. */
-export async function startServer(env: Record<string, string>, logFile: string): Promise<RunningApp> {
-  const [webPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-  const out = openSync(logFile, 'a');
-  const child: ChildProcess = spawn('node', [join(DIST, 'src/server.js')], {
-    env: {
-      ...process.env,
-      SESSION_SECRET: 'drill-session-secret-0123456789abcdef0123456789',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(webPort),
-      API_PORT: String(apiPort),
-      METRICS_PORT: String(metricsPort),
-      ...env,
-    },
-    stdio: ['ignore', out, out],
-  });
-  const web = `http://127.0.0.1:${webPort}`;
-  const api = `http://127.0.0.1:${apiPort}`;
-  await waitForHttp(`${api}/readyz`, 120_000, child);
-  return {
-    web,
-    api,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+/** The app on free ports with `env` (DATABASE_URL or DATA_DIR), its output in `logFile`, ready to serve. */
+export const startServer = (env: Record<string, string>, logFile: string): Promise<RunningApp> =>
+  startApp({ env, logFile });
 
-/** Runs a Node script from dist/ to completion (at a lower priority, like the replay in CI); fails on a non-zero exit. */
+/** Runs `minitwit <command>` from dist/ to completion (optionally at a lower priority, like the replay in CI); fails on a non-zero exit. */
 export function runScript(
-  script: string,
+  minitwitCommand: string,
   args: string[],
   env: Record<string, string> = {},
   options: { nice?: boolean; quiet?: boolean; anyExit?: boolean } = {},
 ): Promise<string> {
   const command = options.nice ? 'nice' : 'node';
-  const argv = [...(options.nice ? ['-n', '10', 'node'] : []), join(DIST, script), ...args];
+  const argv = [...(options.nice ? ['-n', '10', 'node'] : []), CLI_ENTRY, minitwitCommand, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
       env: { ...process.env, ...env },
@@ -151,7 +116,11 @@ export function runScript(
     child.on('close', (code) =>
       code === 0 || options.anyExit
         ? resolve(output)
-        : reject(new Error(`${script} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`)),
+        : reject(
+            new Error(
+              `minitwit ${minitwitCommand} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`,
+            ),
+          ),
     );
   });
 }
@@ -180,17 +149,8 @@ export async function snapshotReplies(app: RunningApp, user: string): Promise<Re
 
 /** Signs in on the web pages with the password the user registered with: the session cookie works. */
 export async function signInWorks(app: RunningApp, user: string, password: string): Promise<boolean> {
-  const login = await fetch(`${app.web}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username: user, password }).toString(),
-    redirect: 'manual',
-  });
-  const cookie = login.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  if (login.status !== 302 || login.headers.get('location') !== '/' || !cookie) return false;
+  const cookie = await signIn(app.web, user, password).catch(() => undefined);
+  if (!cookie) return false;
   const home = await fetch(`${app.web}/`, { headers: { cookie } });
   const page = await home.text();
   return home.status === 200 && page.includes('My Timeline') && page.includes('sign out');

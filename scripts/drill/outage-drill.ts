@@ -7,12 +7,12 @@
 // many seconds after the database accepts connections again is measured); every write the replay saw
 // acknowledged is in the database (npm run check-acknowledged).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_ROOT } from '../observability/paths.js';
-import { freePort, waitForHttp } from '../observability/processes.js';
+import { REPO_ROOT } from '../lib/paths.js';
+import { startApp } from '../lib/app-process.js';
 import { Cluster } from './cluster.js';
 import { check, runScript } from './harness.js';
 
@@ -32,38 +32,23 @@ export interface OutageOptions {
 const REPLAY_RATE = 600;
 const SIMULATOR = `Basic ${Buffer.from('simulator:super_safe!').toString('base64')}`;
 
-interface AppProcess {
+interface RoleProcess {
   role: 'web' | 'api';
   url: string;
   readyz: string;
   child: ChildProcess;
 }
 
-async function startRole(role: 'web' | 'api', databaseUrl: string, logFile: string): Promise<AppProcess> {
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const out = openSync(logFile, 'a');
-  const child = spawn('node', [join(REPO_ROOT, 'dist/src/server.js')], {
+async function startRole(role: 'web' | 'api', databaseUrl: string, logFile: string): Promise<RoleProcess> {
+  const app = await startApp({
     env: {
-      ...process.env,
       MINITWIT_ROLE: role,
       DATABASE_URL: databaseUrl,
-      SESSION_SECRET: 'outage-drill-session-secret-0123456789abcdef',
-      LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
-      HOST: '127.0.0.1',
-      [role === 'web' ? 'PORT' : 'API_PORT']: String(port),
-      METRICS_PORT: String(metricsPort),
     },
-    stdio: ['ignore', out, out],
+    logFile,
   });
-  const app = {
-    role,
-    url: `http://127.0.0.1:${port}`,
-    readyz: `http://127.0.0.1:${metricsPort}/readyz`,
-    child,
-  };
-  await waitForHttp(app.readyz, 120_000, child);
-  return app;
+  return { role, url: role === 'web' ? app.web : app.api, readyz: `${app.metrics}/readyz`, child: app.child };
 }
 
 type Target = 'api' | 'web' | 'api readyz' | 'web readyz';
@@ -102,7 +87,7 @@ async function probe(target: Target, url: string, headers: Record<string, string
 }
 
 /** Probes every target every 100 ms until stopped. */
-function startProbing(web: AppProcess, api: AppProcess) {
+function startProbing(web: RoleProcess, api: RoleProcess) {
   const probes: Probe[] = [];
   let running = true;
   const targets: [Target, string, Record<string, string>][] = [
@@ -145,9 +130,13 @@ const countUnacknowledged = (file: string) =>
 
 /** The replay as a child process (at a lower priority, as in CI), its output collected. */
 function startReplay(args: string[]) {
-  const child = spawn('nice', ['-n', '10', 'node', join(REPO_ROOT, 'dist/scripts/replay.js'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'nice',
+    ['-n', '10', 'node', join(REPO_ROOT, 'dist/scripts/minitwit.js'), 'replay', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -224,7 +213,7 @@ export async function outageDrill(options: OutageOptions): Promise<void> {
   const writeLog = join(work, 'acknowledged.jsonl');
   console.log(`-- a throwaway PostgreSQL cluster on port ${options.port}`);
   const cluster = await Cluster.create(options.port, options.pgBin);
-  const apps: AppProcess[] = [];
+  const apps: RoleProcess[] = [];
   let replay: ReturnType<typeof startReplay> | undefined;
   let probing: ReturnType<typeof startProbing> | undefined;
   try {
@@ -232,7 +221,7 @@ export async function outageDrill(options: OutageOptions): Promise<void> {
     // Migrated by the first process to start; the second finds nothing to do.
     apps.push(await startRole('api', databaseUrl, join(work, 'api.log')));
     apps.push(await startRole('web', databaseUrl, join(work, 'web.log')));
-    const [api, web] = apps as [AppProcess, AppProcess];
+    const [api, web] = apps as [RoleProcess, RoleProcess];
     console.log(
       `-- the app (api ${api.url}, web ${web.url}) on ${databaseUrl}; replaying ${options.limit} actions`,
     );
@@ -270,7 +259,7 @@ export async function outageDrill(options: OutageOptions): Promise<void> {
     );
 
     console.log('-- every acknowledged write is in the database (npm run check-acknowledged)');
-    const checked = await runScript('scripts/check-acknowledged.js', ['--file', writeLog], {
+    const checked = await runScript('check-acknowledged', ['--file', writeLog], {
       DATABASE_URL: databaseUrl,
     });
     const acknowledged = Number(/^(\d+) acknowledged writes/m.exec(checked)?.[1] ?? NaN);

@@ -66,7 +66,7 @@ export async function restoreDrill(csv: string, adminUrl: string, maxSlow: numbe
       'replay the scenario (concurrency 8), with a backup taken while it writes',
       async () => {
         const replaying = runScript(
-          'scripts/replay.js',
+          'replay',
           ['--url', app.api, '--csv', csv, '--concurrency', '8'],
           {},
           { nice: true, quiet: true, anyExit: true },
@@ -74,7 +74,7 @@ export async function restoreDrill(csv: string, adminUrl: string, maxSlow: numbe
         // Back up once a third of the messages are in: the replay is writing all the while.
         while ((await messageCount(source)) < allTweets / 3) await sleep(200);
         const midCount = await messageCount(source);
-        await runScript('scripts/backup.js', [], { DATABASE_URL: source, BACKUP_DIR: join(work, 'during') });
+        await runScript('backup', [], { DATABASE_URL: source, BACKUP_DIR: join(work, 'during') });
         return { midCount, output: await replaying };
       },
     );
@@ -99,7 +99,7 @@ export async function restoreDrill(csv: string, adminUrl: string, maxSlow: numbe
     await app.stop();
     apps.pop();
     const backupOutput = await clock.time('back up the replayed database', () =>
-      runScript('scripts/backup.js', [], { DATABASE_URL: source, BACKUP_DIR: join(work, 'after') }),
+      runScript('backup', [], { DATABASE_URL: source, BACKUP_DIR: join(work, 'after') }),
     );
     const file = join(
       work,
@@ -111,7 +111,7 @@ export async function restoreDrill(csv: string, adminUrl: string, maxSlow: numbe
     await clock.time('drop the database', () => dbs.drop('source'));
     const restored = await dbs.create('restored');
     await clock.time('restore into a new empty database', () =>
-      runScript('scripts/restore.js', [file], { DATABASE_URL: restored }),
+      runScript('restore', [file], { DATABASE_URL: restored }),
     );
     const after = await digestsOf(restored);
     // The restored database's own `backups` table lacks the row written after its dump; all else is equal.
@@ -144,7 +144,7 @@ export async function restoreDrill(csv: string, adminUrl: string, maxSlow: numbe
     );
     const midRestored = await dbs.create('during');
     await clock.time('restore the backup taken during the replay', () =>
-      runScript('scripts/restore.js', [during], { DATABASE_URL: midRestored }),
+      runScript('restore', [during], { DATABASE_URL: midRestored }),
     );
     const mid = (await digestsOf(midRestored)).find((t) => t.table === 'messages')!.rows;
     const final = after.find((t) => t.table === 'messages')!.rows;

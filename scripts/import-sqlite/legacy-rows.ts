@@ -2,7 +2,7 @@
 // and sorts every row into what our schema can hold and what it cannot, with the reason. SQLite's loose
 // typing shows here: `string` columns have numeric affinity (a username "007" may come back as the number 7,
 // so text is read with CAST), any column may be null, and nothing is unique but the ids.
-import Sqlite from 'better-sqlite3';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { LIMITS } from '../../src/http/input-rules.js';
 
 interface LegacyUser {
@@ -45,17 +45,20 @@ export class LegacyFileError extends Error {
 /** Length as PostgreSQL counts it (code points), not UTF-16 units. */
 const characters = (text: string) => [...text].length;
 
+/** SQLite's result code for a file it cannot open. */
+const SQLITE_CANTOPEN = 14;
+
 const count = (tally: Skipped, reason: string) => tally.set(reason, (tally.get(reason) ?? 0) + 1);
 
 /** Opens `file` read-only and checks it is an original MiniTwit database. */
-export function openLegacy(file: string): Sqlite.Database {
-  let db: Sqlite.Database;
+export function openLegacy(file: string): DatabaseSync {
+  let db: DatabaseSync;
   try {
-    db = new Sqlite(file, { readonly: true, fileMustExist: true });
+    db = new DatabaseSync(file, { readOnly: true });
     const tables = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-      .pluck()
-      .all() as string[];
+      .all()
+      .map((row) => row.name);
     const missing = ['user', 'follower', 'message'].filter((t) => !tables.includes(t));
     if (missing.length) {
       db.close();
@@ -66,9 +69,8 @@ export function openLegacy(file: string): Sqlite.Database {
     return db;
   } catch (error) {
     if (error instanceof LegacyFileError) throw error;
-    const code = (error as { code?: string }).code;
     throw new LegacyFileError(
-      code === 'SQLITE_CANTOPEN'
+      (error as { errcode?: number }).errcode === SQLITE_CANTOPEN
         ? `Cannot open ${file}: no such file, or not readable`
         : `${file}: ${(error as Error).message}`,
     );
@@ -76,10 +78,16 @@ export function openLegacy(file: string): Sqlite.Database {
 }
 
 /** How many rows each table holds (for the progress bar). */
-export function legacyCounts(db: Sqlite.Database): { users: number; messages: number; follows: number } {
-  const n = (table: string) => db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number;
+export function legacyCounts(db: DatabaseSync): { users: number; messages: number; follows: number } {
+  const n = (table: string) => Number(db.prepare(`SELECT count(*) AS n FROM "${table}"`).get()!.n);
   return { users: n('user'), messages: n('message'), follows: n('follower') };
 }
+
+/** A statement's rows one at a time, integers as bigints (an id beyond 2^53 is refused, not rounded). */
+const rows = (statement: StatementSync) => {
+  statement.setReadBigInts(true);
+  return statement.iterate() as Iterable<Record<string, unknown>>;
+};
 
 /** A numeric id, or undefined for null, text or a fraction. */
 function id(value: unknown): number | undefined {
@@ -88,17 +96,17 @@ function id(value: unknown): number | undefined {
 }
 
 /** Reads every row, in id order, sorting out what cannot be imported. `progress` is called per row. */
-export function readLegacy(db: Sqlite.Database, progress: () => void = () => {}): LegacyData {
+export function readLegacy(db: DatabaseSync, progress: () => void = () => {}): LegacyData {
   const skipped: Skipped = new Map();
   const adjusted: Skipped = new Map();
   const users: LegacyUser[] = [];
   const names = new Set<string>();
-  const userRows = db
-    .prepare(
+  const userRows = rows(
+    db.prepare(
       `SELECT user_id, CAST(username AS TEXT) AS username, CAST(email AS TEXT) AS email,
               CAST(pw_hash AS TEXT) AS pw_hash FROM "user" ORDER BY user_id`,
-    )
-    .iterate() as Iterable<Record<string, unknown>>;
+    ),
+  );
   for (const row of userRows) {
     progress();
     const userId = id(row.user_id);
@@ -126,9 +134,7 @@ export function readLegacy(db: Sqlite.Database, progress: () => void = () => {})
 
   const follows: LegacyFollow[] = [];
   const pairs = new Set<string>();
-  for (const row of db.prepare('SELECT who_id, whom_id FROM follower').iterate() as Iterable<
-    Record<string, unknown>
-  >) {
+  for (const row of rows(db.prepare('SELECT who_id, whom_id FROM follower'))) {
     progress();
     const whoId = id(row.who_id);
     const whomId = id(row.whom_id);
@@ -143,11 +149,11 @@ export function readLegacy(db: Sqlite.Database, progress: () => void = () => {})
   }
 
   const messages: LegacyMessage[] = [];
-  const messageRows = db
-    .prepare(
+  const messageRows = rows(
+    db.prepare(
       `SELECT message_id, author_id, CAST(text AS TEXT) AS text, pub_date, flagged FROM message ORDER BY message_id`,
-    )
-    .iterate() as Iterable<Record<string, unknown>>;
+    ),
+  );
   for (const row of messageRows) {
     progress();
     const messageId = id(row.message_id);

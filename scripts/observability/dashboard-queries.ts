@@ -2,7 +2,7 @@
 // (on the JSON files) both need them, with Grafana's variables replaced by values Prometheus accepts.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './paths.js';
+import { REPO_ROOT } from '../lib/paths.js';
 
 const DASHBOARD_DIR = join(REPO_ROOT, 'deploy/grafana/dashboards');
 

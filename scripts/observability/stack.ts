@@ -5,8 +5,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckDatabase } from './database.js';
 import { findExecutable } from './executables.js';
-import { REPO_ROOT } from './paths.js';
-import { freePort, startProcess, waitForHttp } from './processes.js';
+import { REPO_ROOT } from '../lib/paths.js';
+import { freePort, startProcess, waitForHttp } from '../lib/processes.js';
 
 export interface Stack {
   apiUrl: string;

@@ -1,4 +1,5 @@
 // Tallies the replay's results as they come, for the progress line and the final report.
+import { percentile } from '../lib/stats.js';
 import type { ActionKind, ScenarioAction } from './scenario-file.js';
 import type { ActionResult } from './simulator-requests.js';
 
@@ -17,13 +18,6 @@ export interface LatencySummary {
   p99: number;
   max: number;
   mean: number;
-}
-
-/** Nearest-rank percentile of an ascending list. */
-function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil(fraction * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -1,7 +1,7 @@
 // The moderator's tool reads what users wrote and prints it to a terminal; and a typo in an id must not
 // flag some other message.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { run as flag } from '../../scripts/flag.js';
+import { run as flag } from '../../scripts/commands/flag.js';
 import { insertMessage } from '../../src/data/messages.js';
 import { insertUser } from '../../src/data/users.js';
 import type { Database } from '../../src/db/index.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { run as flag } from '../../scripts/flag.js';
+import { run as flag } from '../../scripts/commands/flag.js';
 import { insertMessage, publicTimeline } from '../../src/data/messages.js';
 import { insertUser } from '../../src/data/users.js';
 import type { Database } from '../../src/db/index.js';

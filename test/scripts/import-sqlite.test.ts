@@ -5,9 +5,9 @@ import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Sqlite from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { run as importSqlite } from '../../scripts/import-sqlite.js';
+import { run as importSqlite } from '../../scripts/commands/import-sqlite.js';
 import type { Database } from '../../src/db/index.js';
 import { postMessage, publicTimeline, signIn } from '../../src/minitwit.js';
 import { openTestDatabase } from '../helpers/database.js';
@@ -47,7 +47,7 @@ let db: Database;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'minitwit-import-'));
   file = join(dir, 'minitwit.db');
-  const legacy = new Sqlite(file);
+  const legacy = new DatabaseSync(file);
   legacy.exec(SCHEMA);
   const user = legacy.prepare('INSERT INTO user (user_id, username, email, pw_hash) VALUES (?, ?, ?, ?)');
   user.run(1, ANN, 'ann@example.com', annHash);
@@ -65,7 +65,7 @@ beforeAll(async () => {
     [5, 1],
     [4, 1],
     [null, 1],
-  ])
+  ] as const)
     follow.run(who, whom);
   const message = legacy.prepare(
     'INSERT INTO message (message_id, author_id, text, pub_date, flagged) VALUES (?, ?, ?, ?, ?)',
@@ -162,7 +162,7 @@ test('when the file is missing or not a MiniTwit database, then it says so and e
   expect(missing.code).toBe(2);
   expect(missing.text).toContain('Cannot open');
   const other = join(dir, 'other.db');
-  new Sqlite(other).exec('create table notes (x)');
+  new DatabaseSync(other).exec('create table notes (x)');
   const wrong = await run(other);
   expect(wrong.code).toBe(2);
   expect(wrong.text).toContain('not an original MiniTwit database: no table user, follower, message');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { run as replay } from '../../scripts/replay.js';
+import { run as replay } from '../../scripts/commands/replay.js';
 import type { ReplayReport } from '../../scripts/replay/report.js';
 import { formatScenario } from '../../scripts/replay/scenario-file.js';
 import { generateScenario } from '../../scripts/scenario/generate.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { run as seed } from '../../scripts/seed.js';
+import { run as seed } from '../../scripts/commands/seed.js';
 import { followRows, messageRows, type SeedPlan } from '../../scripts/seed/rows.js';
 import { SEED_PASSWORD } from '../../scripts/seed/seed.js';
 import type { Database } from '../../src/db/index.js';

@@ -4,11 +4,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { run as backup } from '../../../scripts/backup.js';
+import { run as backup } from '../../../scripts/commands/backup.js';
 import type { Manifest } from '../../../scripts/backup/archive.js';
 import { inventory } from '../../../scripts/backup/inventory.js';
-import { run as restore } from '../../../scripts/restore.js';
-import type { Io } from '../../../scripts/command.js';
+import { run as restore } from '../../../scripts/commands/restore.js';
+import type { Io } from '../../../scripts/lib/command.js';
 import { follow, postMessage, register } from '../../../src/minitwit.js';
 import type { Database } from '../../../src/db/index.js';
 import { openTestDatabase } from '../../helpers/database.js';

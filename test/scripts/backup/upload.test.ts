@@ -44,7 +44,7 @@ test('when a backup is uploaded, then the store holds its three files byte for b
   writeFileSync(`${dump}.sha256`, 'abc  minitwit-20261128T030000Z.sql.gz\n');
   const url = await uploadBackup(settings, { dump, others: [`${dump}.sha256`] });
   expect(url).toBe('s3://minitwit-backups/prod/minitwit-20261128T030000Z.sql.gz');
-  const client = s3Client(settings);
+  const client = await s3Client(settings);
   const read = async (key: string) => {
     const reply = await client.send(new GetObjectCommand({ Bucket: 'minitwit-backups', Key: key }));
     return Buffer.from(await reply.Body!.transformToByteArray());

@@ -1,0 +1,74 @@
+// The one CLI: every command and bench probe answers --help with its own text, and a mistake in how a
+// command is called is refused with status 2 and the usage, before anything runs.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { minitwit } from '../../scripts/commands/index.js';
+
+const COMMANDS = [
+  'migrate',
+  'flag',
+  'backup',
+  'restore',
+  'import-sqlite',
+  'replay',
+  'check-acknowledged',
+  'scenario',
+  'seed',
+  'drill',
+  'bench',
+  'dashboards',
+  'check-observability',
+];
+const PROBES = ['scale', 'soak', 'staleness', 'registrations', 'profile'];
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await minitwit(argv, { out: (t) => out.push(t), err: (t) => err.push(t), env: {} });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('minitwit --help', () => {
+  test('lists every command, each with a line of its own', async () => {
+    const { code, out } = await cli('--help');
+    expect(code).toBe(0);
+    for (const command of COMMANDS) expect(out).toMatch(new RegExp(`^  ${command}\\b.* {2,}\\w`, 'm'));
+  });
+
+  test.each(COMMANDS)('minitwit %s --help prints its usage and exits 0', async (command) => {
+    const { code, out } = await cli(command, '--help');
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^Usage: minitwit ${command}\\b`));
+  });
+
+  test.each(PROBES)('minitwit bench %s --help prints the probe’s usage', async (probe) => {
+    const { code, out } = await cli('bench', probe, '--help');
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^Usage: minitwit bench ${probe}\\b`));
+  });
+});
+
+describe('mistakes are refused with status 2, before anything runs', () => {
+  test.each([
+    [['nope'], /unknown command 'nope'/],
+    [['migrate', '--force'], /unknown option '--force'/],
+    [['scenario', '--actions'], /option '--actions <value>' argument missing/],
+    [['scenario', '--actions', 'ten'], /--actions must be a positive integer/],
+    [['migrate', 'extra'], /too many arguments/],
+    [['bench', 'soak', '--minutes', '0'], /--minutes must be a positive integer/],
+  ])('minitwit %j', async (argv, message) => {
+    const { code, err } = await cli(...argv);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(err).toMatch(/Usage: minitwit/);
+  });
+});
+
+test('the package’s "bin" is the built CLI, which node runs', () => {
+  const { bin } = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
+  const run = spawnSync(process.execPath, [bin.minitwit!, 'scenario', '--actions', '3', '--seed', 'cli']);
+  expect(run.stderr.toString()).toBe('');
+  expect(run.status).toBe(0);
+  expect(run.stdout.toString().trim().split('\n')).toHaveLength(3);
+});
