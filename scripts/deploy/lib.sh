@@ -30,7 +30,7 @@ wait_for_update() {
   while [ "$(date +%s)" -lt "$deadline" ]; do
     state=$(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$service")
     case "$state" in
-      "" | completed) log "$service: update completed"; return 0 ;;
+      "" | completed) wait_for_replicas "$1" $((deadline - $(date +%s))) && log "$service: update completed"; return ;;
       rollback_completed | rollback_paused | paused)
         log "$service: update ended as $state: $(docker service inspect --format '{{.UpdateStatus.Message}}' "$service")"
         return 1 ;;
@@ -38,5 +38,21 @@ wait_for_update() {
     sleep 5
   done
   log "$service: update still '$state' after ${2:-900} s"
+  return 1
+}
+
+# Waits until a replicated service runs as many tasks as it wants (a new service has no update to wait
+# for, only its tasks to start and pass their health checks).
+wait_for_replicas() {
+  local service="${STACK}_$1" replicas="" deadline=$(($(date +%s) + ${2:-900}))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    replicas=$(docker service ls --filter "name=$service" --format '{{.Name}} {{.Replicas}}' | awk -v s="$service" '$1 == s { print $2 }')
+    case "$replicas" in
+      "") ;;
+      */*) [ "${replicas%%/*}" = "${replicas#*/}" ] && return 0 ;;
+    esac
+    sleep 2
+  done
+  log "$service: ${replicas:-no} replicas running after ${2:-900} s"
   return 1
 }

@@ -19,8 +19,12 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$host" ] || $local_engine || die "--host (or --local: the engine DOCKER_HOST names) is required (see --help)"
 [ -z "$host" ] || use_host "$host"
+declare -A already=()
 for service in minitwit-web minitwit-api; do
-  if [ -n "$image" ]; then
+  if [ -n "$image" ] && [ "$(current_image "$service")" = "$image" ]; then
+    log "${STACK}_$service already runs $image (Swarm rolled it back by itself)"
+    already[$service]=1
+  elif [ -n "$image" ]; then
     log "${STACK}_$service -> $image"
     docker service update --detach --with-registry-auth --image "$image" "${STACK}_$service" > /dev/null
   else
@@ -29,6 +33,12 @@ for service in minitwit-web minitwit-api; do
   fi
 done
 status=0
-for service in minitwit-web minitwit-api; do wait_for_update "$service" || status=1; done
+for service in minitwit-web minitwit-api; do
+  if [ -n "${already[$service]:-}" ]; then
+    wait_for_replicas "$service" || status=1
+  else
+    wait_for_update "$service" || status=1
+  fi
+done
 [ "$status" = 0 ] && log "rolled back: web and api run $(current_image minitwit-web)"
 exit "$status"
