@@ -16,6 +16,9 @@
 #   4. after these releases: postgres, pgbackrest and backup still run, every secret is there, WAL
 #      segments are archived (pg_stat_archiver, pgbackrest info), PostgreSQL's container and start time
 #      are those of release 1: no app release restarted it.
+#   5. point-in-time recovery with deploy/swarm/README.md's commands: A written, the time noted, B written,
+#      everything that writes scaled to 0, minitwit-pitr-restore in the postgres image on its volumes,
+#      PostgreSQL back: A is there, B is not; a deploy brings every service back.
 # Then everything goes: the stack, the swarm, the engine (by its pid), its namespace; nothing is left.
 # Needs root, iproute2, curl, node and `npm run build` (the replay and the acknowledged-writes check run
 # on this machine, in the engine's namespace).
@@ -269,6 +272,39 @@ log "WAL archiving: $archived_count segments archived, $failed_count failed atte
 [ "${archived_count:-0}" -gt 0 ] || fail "no WAL segment archived"
 docker exec -u postgres "$(container_of pgbackrest)" pgbackrest --stanza=minitwit info | sed 's/^/  /' \
   || fail "pgbackrest info failed"
+
+# --- 5. point-in-time recovery, as deploy/swarm/README.md says ------------------------------------------
+log "PITR: write A, note the time, write B, then the README's commands back to that time"
+for _ in $(seq 90); do
+  docker exec -u postgres "$(container_of pgbackrest)" pgbackrest --stanza=minitwit --output=json info 2> /dev/null \
+    | grep -q '"type":"full"' && break
+  sleep 2
+done
+psql_in_postgres "CREATE TABLE pitr_marker (v text); INSERT INTO pitr_marker VALUES ('A')" > /dev/null
+sleep 1
+target=$(psql_in_postgres "SELECT now()")
+sleep 1
+psql_in_postgres "INSERT INTO pitr_marker VALUES ('B'); SELECT pg_switch_wal()" > /dev/null
+t=$(date +%s%3N)
+docker service scale --detach "${STACK}_minitwit-web=0" "${STACK}_minitwit-api=0" "${STACK}_backup=0" "${STACK}_pgbackrest=0" > /dev/null
+docker service scale "${STACK}_postgres=0" > /dev/null
+image=$(docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "${STACK}_postgres")
+docker run --rm --entrypoint minitwit-pitr-restore -v "$POSTGRES_DATA_DIR:/var/lib/postgresql/data" \
+  -v "${STACK}_pgbackrest-repo:/var/lib/pgbackrest" -v "${STACK}_pgbackrest-spool:/var/spool/pgbackrest" \
+  "$image" --time "$target" > "$WORK/pitr.log" 2>&1 || { tail -20 "$WORK/pitr.log"; fail "minitwit-pitr-restore failed"; }
+docker service scale "${STACK}_postgres=1" > /dev/null
+wait_for_replicas postgres 300 || fail "postgres did not come back after the restore"
+for _ in $(seq 60); do
+  markers=$(psql_in_postgres "SELECT string_agg(v, ',' ORDER BY v) FROM pitr_marker" 2> /dev/null) && [ "$(psql_in_postgres 'SELECT pg_is_in_recovery()')" = f ] && break
+  sleep 2
+done
+pitr_ms=$(($(date +%s%3N) - t))
+log "PITR to $target: pitr_marker holds '${markers:-nothing}' (want A, not B); $(secs "$pitr_ms") s from stopping the writers to PostgreSQL taking writes"
+[ "$markers" = A ] || fail "after PITR the markers are '${markers:-nothing}', not A"
+t=$(date +%s)
+release minitwit:swarm-2 --no-smoke || fail "the release after PITR did not bring the services back"
+for service in minitwit-web minitwit-api pgbackrest backup; do wait_for_replicas "$service" 300 || fail "$service did not come back"; done
+log "every service back $(($(date +%s) - t)) s after the restore (stack-deploy.sh)"
 
 log "swarm test: $(($(date +%s) - started)) s"
 if [ ${#FAILED[@]} -gt 0 ]; then
