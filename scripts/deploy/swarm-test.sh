@@ -41,6 +41,7 @@ done
 [ -f dist/scripts/replay.js ] || die "run npm run build first"
 
 started=$(date +%s)
+CI_CACHE=${MINITWIT_CI_CACHE:-/var/cache/minitwit-ci}
 WORK=$(mktemp -d /tmp/minitwit-swarm.XXXXXX)
 ENGINE_DIR="$WORK/engine"
 NETNS="mtsw$$"
@@ -80,9 +81,27 @@ log "swarm of one node up ($(docker version --format '{{.Server.Version}}'))"
 
 t=$(date +%s)
 scripts/container/stand-ins.sh node postgres prometheus alertmanager node-exporter postgres-exporter caddy
-docker build --quiet --target app --tag minitwit:swarm-1 . > /dev/null
-docker build --quiet --target backup --build-arg POSTGRES_CLIENT_SOURCE=debian --tag minitwit-backup:swarm . > /dev/null
-docker build --quiet --file deploy/postgres/Dockerfile --tag minitwit-postgres:swarm . > /dev/null
+# This repository's three images, kept in the CI cache under a hash of what they are built from (the
+# files in git, uncommitted changes included, and the base images): a run with the same code loads them
+# in seconds instead of building them again (npm ci and two native modules: minutes here).
+images_key=$( {
+  git ls-files -s -- Dockerfile '*.dockerignore' package.json package-lock.json .npmrc .prebuild-installrc patches \
+    tsconfig.json tsconfig.build.json scripts src deploy/docker deploy/postgres
+  git diff HEAD -- Dockerfile package.json package-lock.json patches scripts src deploy/docker deploy/postgres
+  docker image inspect --format '{{.Id}}' node:24.11.1-trixie-slim postgres:17.12-trixie
+} | sha256sum | cut -c1-16)
+images_tar="$CI_CACHE/swarm-images/$images_key.tar"
+if [ -f "$images_tar" ]; then
+  docker load --quiet --input "$images_tar" > /dev/null
+  log "minitwit, minitwit-backup and minitwit-postgres loaded from $images_tar"
+else
+  docker build --quiet --target app --tag minitwit:swarm-1 . > /dev/null
+  docker build --quiet --target backup --build-arg POSTGRES_CLIENT_SOURCE=debian --tag minitwit-backup:swarm . > /dev/null
+  docker build --quiet --file deploy/postgres/Dockerfile --tag minitwit-postgres:swarm . > /dev/null
+  mkdir -p "$CI_CACHE/swarm-images"
+  rm -f "$CI_CACHE"/swarm-images/*.tar
+  docker save minitwit:swarm-1 minitwit-backup:swarm minitwit-postgres:swarm > "$images_tar.tmp" && mv "$images_tar.tmp" "$images_tar"
+fi
 # Release 2: the same code under another tag and label (what Swarm sees is a new image).
 printf 'FROM minitwit:swarm-1\nLABEL org.minitwit.release=2\n' | docker build --quiet --tag minitwit:swarm-2 - > /dev/null
 # Release 3: a replica that never becomes healthy.
