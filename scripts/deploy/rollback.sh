@@ -20,13 +20,16 @@ done
 [ -n "$host" ] || $local_engine || die "--host (or --local: the engine DOCKER_HOST names) is required (see --help)"
 [ -z "$host" ] || use_host "$host"
 declare -A already=()
+# RESOLVE_IMAGE=never (no registry, as in CI's swarm): the image's name as it is, no digest looked up.
+resolve=()
+[ "${RESOLVE_IMAGE:-always}" != never ] || resolve=(--no-resolve-image)
 for service in minitwit-web minitwit-api; do
   if [ -n "$image" ] && [ "$(current_image "$service")" = "$image" ]; then
     log "${STACK}_$service already runs $image (Swarm rolled it back by itself)"
     already[$service]=1
   elif [ -n "$image" ]; then
     log "${STACK}_$service -> $image"
-    docker service update --detach --with-registry-auth --image "$image" "${STACK}_$service" > /dev/null
+    docker service update --detach --with-registry-auth "${resolve[@]}" --image "$image" "${STACK}_$service" > /dev/null
   else
     log "${STACK}_$service -> its previous spec"
     docker service rollback --detach "${STACK}_$service" > /dev/null

@@ -21,7 +21,8 @@
 # Settings from the environment (deploy/swarm/README.md): MINITWIT_WEB_HOST, MINITWIT_API_HOST,
 # BACKUP_S3_BUCKET, BACKUP_S3_ENDPOINT (https://fra1.digitaloceanspaces.com), BACKUP_S3_REGION;
 # RESOLVE_IMAGE (docker stack deploy --resolve-image, default always; never where no registry is);
-# EDGE_HTTPS_PORT (the edge's published HTTPS port when not 443: the test override's).
+# EDGE_HTTPS_PORT (the edge's published HTTPS port when not 443: the test override's); SMOKE_RESOLVE (an
+# address the smoke test takes both names to be, see smoke.sh --resolve).
 source "$(dirname "$0")/lib.sh"
 host="" local_engine=false image="" postgres_image=${MINITWIT_POSTGRES_IMAGE:-} backup_image=${MINITWIT_BACKUP_IMAGE:-}
 smoke=true smoke_cacert="" overrides=()
@@ -85,6 +86,7 @@ done
 if $smoke; then
   port=${EDGE_HTTPS_PORT:+:$EDGE_HTTPS_PORT}
   "$REPO_ROOT/scripts/deploy/smoke.sh" --web "https://$MINITWIT_WEB_HOST$port" --api "https://$MINITWIT_API_HOST$port" \
-    --image "$image" ${smoke_cacert:+--cacert "$smoke_cacert"} || rollback "smoke test failed"
+    --image "$image" ${smoke_cacert:+--cacert "$smoke_cacert"} ${SMOKE_RESOLVE:+--resolve "$SMOKE_RESOLVE"} \
+    || rollback "smoke test failed"
 fi
 log "released $image"
