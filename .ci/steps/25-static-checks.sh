@@ -40,13 +40,16 @@ compose_config() {
     || { cat "$dummy_env.err" >&2; return 1; }
 }
 check "docker-compose config: compose.yaml" compose_config compose.yaml
-check "docker-compose config: deploy/swarm/stack.yml" compose_config deploy/swarm/stack.yml
-stack_with_backups() {
+# The swarm stack as scripts/deploy/stack-deploy.sh deploys it: every file together (and CI's test override).
+stack_files() {
   MINITWIT_POSTGRES_IMAGE=registry.example/minitwit-postgres:0.0.0 MINITWIT_BACKUP_IMAGE=registry.example/b:0 \
-    BACKUP_S3_BUCKET=bucket BACKUP_S3_HOST=fra1.digitaloceanspaces.com docker-compose --env-file "$dummy_env" \
-    --project-directory deploy/swarm -f deploy/swarm/stack.yml -f deploy/backup/stack.backup.yml config -q
+    MINITWIT_WEB_HOST=minitwit.example MINITWIT_API_HOST=api.minitwit.example BACKUP_S3_BUCKET=bucket \
+    BACKUP_S3_ENDPOINT=https://fra1.digitaloceanspaces.com BACKUP_S3_ENDPOINT_HOST=fra1.digitaloceanspaces.com \
+    docker-compose --env-file "$dummy_env" --project-directory deploy/swarm -f deploy/swarm/stack.yml \
+    -f deploy/backup/stack.backup.yml "$@" config -q
 }
-check "docker-compose config: the stack with deploy/backup/stack.backup.yml" stack_with_backups
+check "docker-compose config: the stack with deploy/backup/stack.backup.yml" stack_files
+check "docker-compose config: the stack with its test override" stack_files -f deploy/swarm/stack.test.yml
 rm -f "$dummy_env.err"
 
 # .env.example names every variable compose.yaml reads.
@@ -97,6 +100,8 @@ output "rendered" {
     role = var.role, manager_addr = "10.110.0.2", admin_cidrs = "203.0.113.4/32", swarm_cidr = "10.110.0.0/20",
     database_node = "minitwit-db", database_volume = "/dev/disk/by-id/scsi-0DO_Volume_minitwit-db",
     join_public_key = "ssh-ed25519 AAAA example", join_private_key = "-----BEGIN KEY-----\nx\n-----END KEY-----\n",
+    host_key_public = var.role == "manager" ? "ssh-ed25519 AAAA host" : "",
+    host_key_private = var.role == "manager" ? "-----BEGIN KEY-----\nh\n-----END KEY-----\n" : "",
     provision_files = { for f in fileset("$PWD/deploy/provision", "*.sh") : f => file("$PWD/deploy/provision/\${f}") }
   })
 }
@@ -114,6 +119,11 @@ files = {pathlib.Path(f["path"]).name: f["content"] for f in config["write_files
 for script in pathlib.Path(sys.argv[2]).glob("*.sh"):
     assert files.get(script.name) == script.read_text(), f"{script.name} differs in the rendered cloud-init"
 assert config["runcmd"], "no runcmd"
+if sys.argv[1].endswith("manager.yaml"):
+    assert config["ssh_keys"]["ed25519_public"] == "ssh-ed25519 AAAA host", "the manager's host key is not set"
+    assert config["ssh_keys"]["ed25519_private"].startswith("-----BEGIN KEY-----\nh\n"), "host key not kept"
+else:
+    assert "ssh_keys" not in config, "a host key on a node other than the manager"
 PY
   done
   rm -rf "$dir"

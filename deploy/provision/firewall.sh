@@ -3,7 +3,7 @@
 #
 # The host firewall of a MiniTwit node (ufw), behind the provider's firewall (Terraform's) or alone (one
 # droplet with Vagrant): SSH only from ADMIN_CIDRS (and from SWARM_CIDR: workers fetch their join token
-# from the manager over SSH); the web pages (5000) and the simulator API (5001) from anywhere; the swarm's
+# from the manager over SSH); HTTP (80) and HTTPS (443), the stack's edge (Caddy), from anywhere; the swarm's
 # ports (2377/tcp, 7946/tcp+udp, 4789/udp) only from SWARM_CIDR, the nodes' private network.
 # Ports that Docker publishes bypass ufw's rules (Docker writes its own iptables rules), so Grafana
 # (3000) and Kibana (5601) are limited to ADMIN_CIDRS in Docker's DOCKER-USER chain, by a systemd unit
@@ -19,8 +19,8 @@ ufw --force reset > /dev/null
 ufw default deny incoming > /dev/null
 ufw default allow outgoing > /dev/null
 for cidr in $ADMIN_CIDRS $SWARM_CIDR; do ufw allow proto tcp from "$cidr" to any port 22 > /dev/null; done
-ufw allow 5000/tcp > /dev/null
-ufw allow 5001/tcp > /dev/null
+ufw allow 80/tcp > /dev/null
+ufw allow 443/tcp > /dev/null
 ufw allow proto tcp from "$SWARM_CIDR" to any port 2377 > /dev/null
 ufw allow proto tcp from "$SWARM_CIDR" to any port 7946 > /dev/null
 ufw allow proto udp from "$SWARM_CIDR" to any port 7946 > /dev/null
@@ -57,4 +57,4 @@ WantedBy=docker.service
 UNIT
 systemctl daemon-reload
 systemctl enable --now minitwit-docker-user.service > /dev/null
-echo "firewall: ufw on; 5000 and 5001 open; SSH, 3000 and 5601 from $ADMIN_CIDRS; swarm ports from $SWARM_CIDR"
+echo "firewall: ufw on; 80 and 443 open; SSH, 3000 and 5601 from $ADMIN_CIDRS; swarm ports from $SWARM_CIDR"

@@ -4,7 +4,7 @@
 # others (deploy/provision/). Then deploy the stack from a laptop or CI: see deploy/swarm/README.md.
 
 locals {
-  tag = var.name
+  tag = digitalocean_tag.swarm.name
   provision_files = {
     for f in ["install-docker.sh", "firewall.sh", "swarm-node.sh"] :
     f => file("${path.module}/../provision/${f}")
@@ -20,10 +20,28 @@ locals {
   }
 }
 
+# Every droplet carries this tag, and the firewall selects droplets by it: it must exist before both.
+resource "digitalocean_tag" "swarm" {
+  name = var.name
+}
+
+# One tag per role, so that `doctl compute droplet list --tag-name minitwit-database` and the like work.
+resource "digitalocean_tag" "role" {
+  for_each = toset(["manager", "worker", "database"])
+  name     = "${var.name}-${each.key}"
+}
+
 resource "digitalocean_vpc" "swarm" {
   name     = "${var.name}-vpc"
   region   = var.region
   ip_range = var.vpc_ip_range
+}
+
+# The manager's SSH host key, made here so that its public half is known before the droplet boots: the
+# output manager_known_hosts is what CircleCI's release (and an operator's laptop) put in known_hosts, with
+# no first connection to trust blindly. Like the join key, it lives in Terraform's state.
+resource "tls_private_key" "manager_host" {
+  algorithm = "ED25519"
 }
 
 # Workers prove they may join by this key: the manager accepts it for one command only, which prints the
@@ -39,12 +57,20 @@ resource "digitalocean_droplet" "manager" {
   image    = var.image
   vpc_uuid = digitalocean_vpc.swarm.id
   ssh_keys = var.ssh_key_fingerprints
-  tags     = [local.tag, "${local.tag}-manager"]
+  tags     = [local.tag, digitalocean_tag.role["manager"].name]
   user_data = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", merge(local.common, {
-    role         = "manager"
-    manager_addr = ""
+    role             = "manager"
+    manager_addr     = ""
+    host_key_private = tls_private_key.manager_host.private_key_openssh
+    host_key_public  = trimspace(tls_private_key.manager_host.public_key_openssh)
   }))
   monitoring = true
+  # user_data is read at first boot only, and holds admin_cidrs and deploy/provision/ (see README.md,
+  # "Changing a droplet's cloud-init"): without this, a changed admin address or script would replace
+  # the droplet, and with the manager the swarm, its secrets and its Raft log.
+  lifecycle {
+    ignore_changes = [user_data]
+  }
 }
 
 resource "digitalocean_droplet" "worker" {
@@ -55,12 +81,20 @@ resource "digitalocean_droplet" "worker" {
   image    = var.image
   vpc_uuid = digitalocean_vpc.swarm.id
   ssh_keys = var.ssh_key_fingerprints
-  tags     = [local.tag, "${local.tag}-worker"]
+  tags     = [local.tag, digitalocean_tag.role["worker"].name]
   user_data = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", merge(local.common, {
-    role         = "worker"
-    manager_addr = digitalocean_droplet.manager.ipv4_address_private
+    role             = "worker"
+    manager_addr     = digitalocean_droplet.manager.ipv4_address_private
+    host_key_private = ""
+    host_key_public  = ""
   }))
   monitoring = true
+  # user_data is read at first boot only, and holds admin_cidrs and deploy/provision/ (see README.md,
+  # "Changing a droplet's cloud-init"): without this, a changed admin address or script would replace
+  # the droplet, and with the manager the swarm, its secrets and its Raft log.
+  lifecycle {
+    ignore_changes = [user_data]
+  }
 }
 
 resource "digitalocean_droplet" "database" {
@@ -70,12 +104,20 @@ resource "digitalocean_droplet" "database" {
   image    = var.image
   vpc_uuid = digitalocean_vpc.swarm.id
   ssh_keys = var.ssh_key_fingerprints
-  tags     = [local.tag, "${local.tag}-database"]
+  tags     = [local.tag, digitalocean_tag.role["database"].name]
   user_data = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", merge(local.common, {
-    role         = "database"
-    manager_addr = digitalocean_droplet.manager.ipv4_address_private
+    role             = "database"
+    manager_addr     = digitalocean_droplet.manager.ipv4_address_private
+    host_key_private = ""
+    host_key_public  = ""
   }))
   monitoring = true
+  # user_data is read at first boot only, and holds admin_cidrs and deploy/provision/ (see README.md,
+  # "Changing a droplet's cloud-init"): without this, a changed admin address or script would replace
+  # the droplet, and with the manager the swarm, its secrets and its Raft log.
+  lifecycle {
+    ignore_changes = [user_data]
+  }
 }
 
 # PostgreSQL's data: survives the droplet (replace the node, attach the volume again).
@@ -115,10 +157,16 @@ resource "digitalocean_firewall" "swarm" {
     port_range       = "22"
     source_addresses = concat(var.admin_cidrs, [var.vpc_ip_range])
   }
-  # The web pages and the simulator API: everyone (any node answers, through the routing mesh).
+  # HTTP and HTTPS, the stack's edge (Caddy: the web pages and the simulator API, by name): everyone.
+  # The edge runs on the manager (its ports in host mode); the app's own ports are not published.
   inbound_rule {
     protocol         = "tcp"
-    port_range       = "5000-5001"
+    port_range       = "80"
+    source_addresses = ["0.0.0.0/0", "::/0"]
+  }
+  inbound_rule {
+    protocol         = "tcp"
+    port_range       = "443"
     source_addresses = ["0.0.0.0/0", "::/0"]
   }
   # Grafana and Kibana: operators only (both also ask for a login).

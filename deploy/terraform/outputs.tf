@@ -1,5 +1,5 @@
 output "public_ip" {
-  description = "The reserved IP: web pages on :5000, the simulator API on :5001, Grafana :3000, Kibana :5601."
+  description = "The reserved IP (the manager): point the web and API names' DNS at it; Grafana :3000, Kibana :5601."
   value       = digitalocean_reserved_ip.public.ip_address
 }
 
@@ -14,6 +14,11 @@ output "worker_ips" {
 
 output "database_ip" {
   value = digitalocean_droplet.database.ipv4_address
+}
+
+output "manager_known_hosts" {
+  description = "The manager's known_hosts line (its host key, made by Terraform): CircleCI's SWARM_KNOWN_HOSTS."
+  value       = "${digitalocean_droplet.manager.ipv4_address} ${trimspace(tls_private_key.manager_host.public_key_openssh)}"
 }
 
 output "docker_host" {

@@ -30,7 +30,7 @@ wait_for_update() {
   while [ "$(date +%s)" -lt "$deadline" ]; do
     state=$(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$service")
     case "$state" in
-      "" | completed) log "$service: update completed"; return 0 ;;
+      "" | completed) wait_for_replicas "$1" $((deadline - $(date +%s))) && log "$service: update completed"; return ;;
       rollback_completed | rollback_paused | paused)
         log "$service: update ended as $state: $(docker service inspect --format '{{.UpdateStatus.Message}}' "$service")"
         return 1 ;;
@@ -38,5 +38,27 @@ wait_for_update() {
     sleep 5
   done
   log "$service: update still '$state' after ${2:-900} s"
+  return 1
+}
+
+# Waits until a replicated service runs as many tasks as it wants, every one of them on the image its
+# spec names and past its health check (Running): a new service has no update to wait for, only its tasks
+# to start; and just after a deploy the update may not have begun yet.
+wait_for_replicas() {
+  local service="${STACK}_$1" replicas="" image deadline=$(($(date +%s) + ${2:-900}))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    replicas=$(docker service ls --filter "name=$service" --format '{{.Name}} {{.Replicas}}' | awk -v s="$service" '$1 == s { print $2 }')
+    image=$(docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$service" 2> /dev/null)
+    case "$replicas" in
+      */*)
+        if [ "${replicas%%/*}" = "${replicas#*/}" ] && [ "$(docker service ps "$service" --filter desired-state=running \
+          --format '{{.Image}} {{.CurrentState}}' | awk -v i="$image" '$1 != i || $2 != "Running" { n++ } END { print n + 0 }')" = 0 ]; then
+          return 0
+        fi
+        ;;
+    esac
+    sleep 2
+  done
+  log "$service: ${replicas:-no} replicas running after ${2:-900} s"
   return 1
 }
