@@ -14,14 +14,18 @@ import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from './config.js';
 import type { Queryable } from './db/index.js';
 
-/** A request was refused because too many came before it; it may be retried after `retryAfterSeconds`. */
-export class TooManyAttemptsError extends Error {
+/** A request was refused because too many came before it (a 429); it may be retried after `retryAfterSeconds`. */
+class TooManyAttemptsError extends Error {
   override name = 'TooManyAttemptsError';
+  readonly statusCode = 429;
+  readonly headers: Record<string, string>;
   constructor(
-    message: string,
+    reason: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(message);
+    const minutes = Math.ceil(retryAfterSeconds / 60);
+    super(`${reason}: try again in ${minutes > 1 ? `${minutes} minutes` : 'a minute'}.`);
+    this.headers = { 'retry-after': String(retryAfterSeconds) };
   }
 }
 

@@ -41,6 +41,7 @@ export type { PageRequest, TimelineMessage, ModerationRow };
 /** A user named in a request does not exist (a 404 at either door). */
 export class UnknownUserError extends Error {
   override name = 'UnknownUserError';
+  readonly statusCode = 404;
   constructor(readonly username: string) {
     super(`Unknown user: ${username}`);
   }
@@ -49,6 +50,7 @@ export class UnknownUserError extends Error {
 /** A request broke one of MiniTwit's rules; the message, in the original's words, says which (a 400). */
 export class RuleError extends Error {
   override name = 'RuleError';
+  readonly statusCode: number = 400;
 }
 
 /** Who acts: the web knows the signed-in user's id, the simulator API names the user in the path. */

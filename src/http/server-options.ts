@@ -7,11 +7,8 @@ import { Ajv } from 'ajv';
 import { REQUEST_TIMEOUT_MS, type Config, type TrustProxy } from '../config.js';
 import type { Database } from '../db/index.js';
 import { MinitwitLogController } from '../observability/log-controller.js';
-import type { Source } from '../observability/metrics.js';
+import type { AppRole } from '../observability/metrics.js';
 import { clientErrorHandler, rerouteFrameworkError } from './framework-errors.js';
-
-/** The apps a process may run: the two public roles and the internal operations app. */
-export type AppRole = Source | 'metrics';
 
 /** What every app is built from: the configuration, the started database, the process's logger. */
 export interface Services {
