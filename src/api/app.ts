@@ -8,7 +8,6 @@ import { createAbuseLimits } from '../abuse-limits.js';
 import { describeError, HttpError, setErrorHeaders } from '../http/errors.js';
 import { frameworkRefusal } from '../http/framework-errors.js';
 import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
-import { scheduleLatestPruning } from './maintenance.js';
 import { simulatorRoutes } from './routes.js';
 
 /** 10,000 characters of 4-byte UTF-8 fit with room to spare; anything larger is a 413. */
@@ -16,7 +15,7 @@ const API_BODY_LIMIT = 64 * 1024;
 
 /** The simulator API on `services`' database. Built through buildApps (src/app.ts), by the server and the tests alike. */
 export async function buildApiApp(services: Services): Promise<FastifyInstance> {
-  const { db, config } = services;
+  const { db, cache, config } = services;
   const app = Fastify(serverOptions(services, API_BODY_LIMIT, 'api')).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
@@ -50,7 +49,6 @@ export async function buildApiApp(services: Services): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(observability, { role: 'api', db, metricsToken: config.metricsToken });
-  await app.register(simulatorRoutes, { db, config, limits: createAbuseLimits(db, config.limits) });
-  scheduleLatestPruning(app, db);
+  await app.register(simulatorRoutes, { db, cache, config, limits: createAbuseLimits(db, config.limits) });
   return app;
 }

@@ -5,15 +5,17 @@ import type { Server } from 'node:http';
 import type { FastifyBaseLogger, FastifyHttpOptions } from 'fastify';
 import { Ajv } from 'ajv';
 import { REQUEST_TIMEOUT_MS, type Config, type TrustProxy } from '../config.js';
+import type { ReadCache } from '../caching/read-cache.js';
 import type { Database } from '../db/index.js';
 import { MinitwitLogController } from '../observability/log-controller.js';
 import type { AppRole } from '../observability/metrics.js';
 import { clientErrorHandler, rerouteFrameworkError } from './framework-errors.js';
 
-/** What every app is built from: the configuration, the started database, the process's logger. */
+/** What every app is built from: the configuration, the started database, its read cache, the logger. */
 export interface Services {
   config: Config;
   db: Database;
+  cache: ReadCache;
   logger: FastifyBaseLogger;
 }
 

@@ -23,7 +23,8 @@ import { timelineRoutes } from './timeline-routes.js';
 const WEB_BODY_LIMIT = 160 * 1024;
 
 export async function buildWebApp(services: Services): Promise<FastifyInstance> {
-  const { db, config } = services;
+  const { db, cache, config } = services;
+  const ctx = { db, cache, source: 'web' } as const;
   const app = Fastify(serverOptions(services, WEB_BODY_LIMIT, 'web'));
   app.setValidatorCompiler(validatorCompiler);
   // First, so that its hooks count and log every request, those refused by the hooks below too.
@@ -33,7 +34,7 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
   app.setErrorHandler(async (error, request, reply) => {
     const { status, message } = describeError(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const user = status === 503 ? undefined : await currentUser(db, request).catch(() => undefined);
+    const user = status === 503 ? undefined : await currentUser(ctx, request).catch(() => undefined);
     const shown =
       error instanceof UnknownUserError ? `There is no user called "${error.username}".` : message;
     setErrorHeaders(reply, error);
@@ -92,7 +93,7 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
   });
 
   const limits = createAbuseLimits(db, config.limits);
-  await app.register(accountRoutes, { db, limits });
-  await app.register(timelineRoutes, { db, config });
+  await app.register(accountRoutes, { ctx, limits });
+  await app.register(timelineRoutes, { ctx, cache, config });
   return app;
 }

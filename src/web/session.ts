@@ -13,8 +13,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import type { Queryable } from '../db/index.js';
-import { findSessionUser, type Profile } from '../minitwit.js';
+import { findSessionUser, type Context, type Profile } from '../minitwit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -150,19 +149,19 @@ const signedIn = new WeakMap<FastifyRequest, Promise<Profile | undefined>>();
 const resolved = new WeakMap<FastifyRequest, Profile>();
 
 /** The signed-in user (looked up once per request), or undefined: no session, an ended one, a deleted user. */
-export function currentUser(db: Queryable, request: FastifyRequest): Promise<Profile | undefined> {
+export function currentUser(ctx: Context, request: FastifyRequest): Promise<Profile | undefined> {
   let user = signedIn.get(request);
   if (!user) {
-    user = lookUpUser(db, request);
+    user = lookUpUser(ctx, request);
     signedIn.set(request, user);
   }
   return user;
 }
 
-async function lookUpUser(db: Queryable, request: FastifyRequest): Promise<Profile | undefined> {
+async function lookUpUser(ctx: Context, request: FastifyRequest): Promise<Profile | undefined> {
   const read = readSession(request);
   if (!read.session) return undefined;
-  const found = await findSessionUser(db, read.session.userId);
+  const found = await findSessionUser(ctx, read.session.userId);
   if (!found || found.sessionVersion !== read.session.version) {
     read.stale = true;
     return undefined;
