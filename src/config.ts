@@ -2,10 +2,8 @@
 // Each setting is declared once below: its environment variable, type, limits and default; the `Config`
 // type is derived from these declarations. Any variable can also be read from a file named by
 // `<VARIABLE>_FILE` (Docker and Swarm secrets are mounted as files).
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
@@ -322,30 +320,4 @@ function parseTrustProxy(value: string): TrustProxy {
   throw new ConfigError(
     `Invalid environment variable TRUST_PROXY=${value}: ${why}. Give the number of proxies in front (1), or their addresses (10.0.0.0/8,::1)`,
   );
-}
-
-/**
- * The secret that signs session cookies: SESSION_SECRET when set. Embedded mode (one process, no
- * DATABASE_URL; loadConfig has refused the other cases) may go without: a random secret is made once and
- * kept in DATA_DIR, so sessions survive restarts.
- */
-export function resolveSessionSecret(config: Pick<Config, 'sessionSecret' | 'dataDir'>): string {
-  if (config.sessionSecret) return config.sessionSecret;
-  const file = join(config.dataDir, 'session-secret');
-  const stored = readSecretFile(file);
-  if (stored) return stored;
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
-}
-
-function readSecretFile(file: string): string | undefined {
-  try {
-    const secret = readFileSync(file, 'utf8').trim();
-    return secret.length >= 32 ? secret : undefined;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }

@@ -5,8 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { observability } from '../observability/plugin.js';
 import { createAbuseLimits } from '../abuse-limits.js';
-import { describeError, HttpError, setErrorHeaders } from '../http/errors.js';
-import { frameworkRefusal } from '../http/framework-errors.js';
+import { errorReplies } from '../http/error-replies.js';
 import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
 import { simulatorRoutes } from './routes.js';
 
@@ -19,16 +18,9 @@ export async function buildApiApp(services: Services): Promise<FastifyInstance> 
   const app = Fastify(serverOptions(services, API_BODY_LIMIT, 'api')).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
-  app.setErrorHandler((error, request, reply) => {
-    const { status, message } = describeError(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    setErrorHeaders(reply, error);
-    return reply.code(status).send({ status, error_msg: message });
-  });
-  app.setNotFoundHandler((request) => {
-    const refused = frameworkRefusal(request);
-    if (refused) throw new HttpError(refused.status, refused.message);
-    throw new HttpError(404, `No such endpoint: ${request.method} ${request.url.split('?')[0]}`);
+  await app.register(errorReplies, {
+    send: (reply, status, message) => reply.code(status).send({ status, error_msg: message }),
+    notFound: (request) => `No such endpoint: ${request.method} ${request.url.split('?')[0]}`,
   });
 
   await app.register(swagger, {

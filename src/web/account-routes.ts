@@ -6,7 +6,8 @@ import type { AbuseLimits } from '../abuse-limits.js';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
 import * as minitwit from '../minitwit.js';
 import { renderPage } from './pages.js';
-import { currentUser, endSession, flash, startSession } from './session.js';
+import { flash } from './flashes.js';
+import { endSession, startSession } from './sessions.js';
 
 // Missing fields count as empty, as an empty input does. Names and e-mails may not hold control
 // characters (PostgreSQL text cannot hold NUL at all); the limits are the database's.
@@ -32,13 +33,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   limits: AbuseLimits;
 }> = async (app, { ctx, limits }) => {
   app.get('/login', async (request, reply) => {
-    if (await currentUser(ctx, request)) return reply.redirect('/');
+    if (await request.currentUser()) return reply.redirect('/');
     return renderPage(request, reply, 'login', { title: 'Sign In', user: undefined, form: {} });
   });
 
   /** Signs in; a Werkzeug hash from the original's database is accepted and replaced by ours. */
   app.post('/login', { schema: { body: LoginForm } }, async (request, reply) => {
-    if (await currentUser(ctx, request)) return reply.redirect('/');
+    if (await request.currentUser()) return reply.redirect('/');
     const { username, password } = request.body;
     try {
       const user = await minitwit.signIn(ctx, username, password, { limits, client: request.ip });
@@ -52,12 +53,12 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   });
 
   app.get('/register', async (request, reply) => {
-    if (await currentUser(ctx, request)) return reply.redirect('/');
+    if (await request.currentUser()) return reply.redirect('/');
     return renderPage(request, reply, 'register', { title: 'Sign Up', user: undefined, form: {} });
   });
 
   app.post('/register', { schema: { body: RegisterForm } }, async (request, reply) => {
-    if (await currentUser(ctx, request)) return reply.redirect('/');
+    if (await request.currentUser()) return reply.redirect('/');
     const { username, email } = request.body;
     try {
       await minitwit.register(ctx, request.body, { limits, client: request.ip });
@@ -73,7 +74,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   // token. Signing out ends every session of the user (a copied cookie too), not just this browser's.
   const asUser = { changesState: true, needsSessionToken: true };
   app.get('/logout', { config: asUser, exposeHeadRoute: false }, async (request, reply) => {
-    const user = await currentUser(ctx, request);
+    const user = await request.currentUser();
     if (user) await minitwit.signOut(ctx, user.userId);
     flash(request, reply, 'You were logged out');
     endSession(request, reply);

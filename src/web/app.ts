@@ -2,21 +2,19 @@
 // through buildApps (src/app.ts). Routes: timeline-routes.ts (/, /public, /<username>, follow, unfollow,
 // add_message) and account-routes.ts (login, register, logout); templates in views/, the stylesheet in static/.
 import Fastify, { type FastifyInstance } from 'fastify';
-import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { createAbuseLimits } from '../abuse-limits.js';
-import { resolveSessionSecret } from '../config.js';
-import { describeError, HttpError, setErrorHeaders } from '../http/errors.js';
-import { frameworkRefusal } from '../http/framework-errors.js';
+import { errorReplies } from '../http/error-replies.js';
 import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
-import { UnknownUserError } from '../minitwit.js';
+import { UnknownUserError, type Context } from '../minitwit.js';
 import { observability } from '../observability/plugin.js';
 import { accountRoutes } from './account-routes.js';
-import { refuseCrossSiteRequests, requireSessionToken } from './csrf.js';
+import { csrf } from './csrf.js';
+import { flashes } from './flashes.js';
 import { renderErrorPage, STATIC_DIR } from './pages.js';
-import { currentUser, sessionOnSend, sessionPolicy } from './session.js';
+import { sessions } from './sessions.js';
 import { timelineRoutes } from './timeline-routes.js';
 
 // A 10,000-character message of 4-byte characters is 120 kB once form-encoded (%F0%9F%98%80 each).
@@ -24,27 +22,25 @@ const WEB_BODY_LIMIT = 160 * 1024;
 
 export async function buildWebApp(services: Services): Promise<FastifyInstance> {
   const { db, cache, config } = services;
-  const ctx = { db, cache, source: 'web' } as const;
+  const ctx: Context = { db, cache, source: 'web' };
   const app = Fastify(serverOptions(services, WEB_BODY_LIMIT, 'web'));
   app.setValidatorCompiler(validatorCompiler);
   // First, so that its hooks count and log every request, those refused by the hooks below too.
   await app.register(observability, { role: 'web', db, metricsToken: config.metricsToken });
 
-  // Every error is a page in the layout; 5xx details stay in the log.
-  app.setErrorHandler(async (error, request, reply) => {
-    const { status, message } = describeError(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const user = status === 503 ? undefined : await currentUser(ctx, request).catch(() => undefined);
-    const shown =
-      error instanceof UnknownUserError ? `There is no user called "${error.username}".` : message;
-    setErrorHeaders(reply, error);
-    return renderErrorPage(reply, status, shown, user);
-  });
-  app.setNotFoundHandler(async (request) => {
-    const refused = frameworkRefusal(request);
-    throw refused
-      ? new HttpError(refused.status, refused.message)
-      : new HttpError(404, 'There is no such page.');
+  // Every error is a page in the layout, with the navigation of whoever the request found signed in
+  // (an error renders without asking the database); 5xx details stay in the log.
+  await app.register(errorReplies, {
+    send: (reply, status, message, error) => {
+      const shown =
+        error instanceof UnknownUserError ? `There is no user called "${error.username}".` : message;
+      return renderErrorPage(reply, status, shown, reply.request.user);
+    },
+    // A page like any other: the layout shows who is signed in.
+    notFound: async (request) => {
+      await request.currentUser().catch(() => undefined);
+      return 'There is no such page.';
+    },
   });
 
   await app.register(helmet, {
@@ -75,14 +71,10 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
   app.addHook('onSend', async (request, reply) => {
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');
   });
-  const secret = resolveSessionSecret(config);
-  app.decorate('sessionPolicy', sessionPolicy(config, secret));
-  // Signed with the first secret; a cookie signed with SESSION_SECRET_PREVIOUS is still accepted.
-  await app.register(cookie, { secret: app.sessionPolicy.secrets });
+  await app.register(sessions, { ctx, config });
+  await app.register(flashes);
   await app.register(formbody);
-  app.addHook('onRequest', refuseCrossSiteRequests);
-  app.addHook('preHandler', requireSessionToken);
-  sessionOnSend(app);
+  await app.register(csrf);
   await app.register(fastifyStatic, {
     root: STATIC_DIR,
     prefix: '/static/',

@@ -7,7 +7,7 @@ import { Eta } from 'eta';
 import { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Profile, TimelineMessage } from '../minitwit.js';
-import { csrfToken, takeFlashes } from './session.js';
+import { takeFlashes } from './flashes.js';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -109,7 +109,7 @@ export function renderPage(
     flashes: takeFlashes(request, reply),
     stylesheet: STYLESHEET,
     // The session's CSRF token, for the links and forms that act as the signed-in user (csrf.ts).
-    csrfToken: data.user ? csrfToken(request) : undefined,
+    csrfToken: data.user ? request.csrfToken() : undefined,
   });
   return sendPage(reply, html);
 }
@@ -132,7 +132,7 @@ export function renderErrorPage(
   user: Profile | undefined,
 ): FastifyReply {
   const title = STATUS_TITLES[status] ?? 'Error';
-  const csrf = user ? csrfToken(reply.request) : undefined;
+  const csrf = user ? reply.request.csrfToken() : undefined;
   const data = { title, status, message, user, flashes: [], stylesheet: STYLESHEET, csrfToken: csrf };
   const html = eta.render('error', data);
   return reply.code(status).type('text/html; charset=utf-8').send(html);

@@ -20,7 +20,7 @@ import {
   userPath,
   type Html,
 } from './pages.js';
-import { currentUser, flash, hasFlash } from './session.js';
+import { flash, hasFlash } from './flashes.js';
 
 const PER_PAGE = 30;
 
@@ -71,8 +71,8 @@ const PUBLIC_HEADING = { title: 'Public Timeline', path: '/public' };
 const wholePage = (heading: { title: string | Html; path: string }, rows: minitwit.TimelineMessage[]) =>
   renderSignedOutPage('timeline', { ...heading, ...pageView(heading.path, pageViewOf(rows)) });
 
-async function requireUser(ctx: minitwit.Context, request: FastifyRequest): Promise<minitwit.Profile> {
-  const user = await currentUser(ctx, request);
+async function requireUser(request: FastifyRequest): Promise<minitwit.Profile> {
+  const user = await request.currentUser();
   if (!user) throw new HttpError(401, 'You have to sign in to do that.');
   return user;
 }
@@ -103,7 +103,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
 
   /** My timeline: my messages and those of everyone I follow; signed out, the public one. */
   app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
-    const user = await currentUser(ctx, request);
+    const user = await request.currentUser();
     if (!user) return reply.redirect('/public');
     const page = pageOf(request.query.before);
     const rows = await timelineReads.run(user.userId, () =>
@@ -119,7 +119,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
 
   /** Everyone's latest messages. */
   app.get('/public', { schema: { querystring: PageQuery } }, async (request, reply) => {
-    const user = await currentUser(ctx, request);
+    const user = await request.currentUser();
     const page = pageOf(request.query.before);
     const load = () => minitwit.publicTimeline(ctx, page);
     if (signedOutReader(request, user)) {
@@ -139,7 +139,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     '/:username',
     { schema: { params: UsernameParams, querystring: PageQuery } },
     async (request, reply) => {
-      const user = await currentUser(ctx, request);
+      const user = await request.currentUser();
       const profile = await minitwit.profileOf(ctx, request.params.username);
       const page = pageOf(request.query.before);
       const load = () => minitwit.userTimeline(ctx, profile, page);
@@ -172,7 +172,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     '/:username/follow',
     { ...changesState, schema: { params: UsernameParams } },
     async (request, reply) => {
-      const user = await requireUser(ctx, request);
+      const user = await requireUser(request);
       try {
         const whom = await minitwit.follow(ctx, user, request.params.username, config.followLimit);
         flash(request, reply, `You are now following "${whom.username}"`);
@@ -189,7 +189,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     '/:username/unfollow',
     { ...changesState, schema: { params: UsernameParams } },
     async (request, reply) => {
-      const user = await requireUser(ctx, request);
+      const user = await requireUser(request);
       const whom = await minitwit.unfollow(ctx, user, request.params.username);
       flash(request, reply, `You are no longer following "${whom.username}"`);
       return reply.redirect(userPath(whom.username));
@@ -201,7 +201,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     '/add_message',
     { config: { needsSessionToken: true }, schema: { body: MessageForm } },
     async (request, reply) => {
-      const user = await requireUser(ctx, request);
+      const user = await requireUser(request);
       try {
         await minitwit.postMessage(ctx, user, request.body.text);
         flash(request, reply, 'Your message was recorded');
