@@ -2,7 +2,8 @@
 // npm run backup -- --scheduled      a backup at each BACKUP_SCHEDULE time (cron, UTC), until stopped
 import type { PGlite } from '@electric-sql/pglite';
 import { Cron } from 'croner';
-import { loadConfig, type Config } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { loadBackupConfig, type BackupToolConfig as Config } from './backup-config.js';
 import { openDatabase, type Database } from '../src/db/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { takeBackup, type BackupResult } from './backup/take-backup.js';
@@ -79,7 +80,7 @@ async function runScheduled(config: Config, io: Io): Promise<number> {
 export const run = defineCommand(
   { name: 'backup', usage: USAGE, options: { scheduled: { type: 'boolean' } } },
   async ({ values }, io) => {
-    const config = loadConfig({ ...io.env, ...OPS_SCRIPT_ENV });
+    const config = { ...loadConfig({ ...io.env, ...OPS_SCRIPT_ENV }), backup: loadBackupConfig(io.env) };
     if (values.scheduled) {
       try {
         new Cron(config.backup.schedule, { paused: true }).stop();

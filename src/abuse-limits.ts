@@ -83,7 +83,17 @@ interface Counter {
   points: number;
 }
 
-export function createAbuseLimits(db: Queryable, limits: Config['limits']): AbuseLimits {
+type LimitSettings = Pick<
+  Config,
+  | 'signInPerAccount'
+  | 'signInPerClient'
+  | 'signInWindowSeconds'
+  | 'signUpPerClient'
+  | 'signUpPerEmail'
+  | 'signUpWindowSeconds'
+>;
+
+export function createAbuseLimits(db: Queryable, limits: LimitSettings): AbuseLimits {
   const client = storeClient(db);
   let first = true;
   const counter = (name: string, points: number, duration: number): Counter | undefined => {

@@ -41,6 +41,6 @@ export async function buildApiApp(services: Services): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(observability, { role: 'api', db, metricsToken: config.metricsToken });
-  await app.register(simulatorRoutes, { db, cache, config, limits: createAbuseLimits(db, config.limits) });
+  await app.register(simulatorRoutes, { db, cache, config, limits: createAbuseLimits(db, config) });
   return app;
 }

@@ -43,7 +43,9 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
   { db, cache, config, limits },
 ) => {
   const ctx: minitwit.Context = { db, cache, source: 'api' };
-  await app.register(simulatorGuard, { credentials: config.simulator });
+  await app.register(simulatorGuard, {
+    credentials: { username: config.simulatorUsername, password: config.simulatorPassword },
+  });
   await app.register(simulatorLatest, { db });
   // However many items `no` asks for, a reply holds at most API_LIST_MAX: its size and the work behind
   // it stay bounded (1,000 messages of 10,000 characters are already tens of megabytes).

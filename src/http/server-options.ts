@@ -4,7 +4,7 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { Server } from 'node:http';
 import type { FastifyBaseLogger, FastifyHttpOptions } from 'fastify';
 import { Ajv } from 'ajv';
-import { REQUEST_TIMEOUT_MS, type Config, type TrustProxy } from '../config.js';
+import { REQUEST_TIMEOUT_MS, type Config } from '../config.js';
 import type { ReadCache } from '../caching/read-cache.js';
 import type { Database } from '../db/index.js';
 import { MinitwitLogController } from '../observability/log-controller.js';
@@ -88,7 +88,7 @@ function isPrivateAddress(address: string): boolean {
  * where the proxies of a container network or a host live. A list of addresses trusts exactly those.
  */
 function trustProxyOption(
-  trust: TrustProxy,
+  trust: Config['trustProxy'],
 ): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof trust === 'number' ? (address, hop) => hop < trust && isPrivateAddress(address) : trust;
 }

@@ -84,7 +84,7 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     maxAge: 86_400_000,
   });
 
-  const limits = createAbuseLimits(db, config.limits);
+  const limits = createAbuseLimits(db, config);
   await app.register(accountRoutes, { ctx, limits });
   await app.register(timelineRoutes, { ctx, cache, config });
   return app;

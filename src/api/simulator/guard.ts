@@ -5,7 +5,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Config } from '../../config.js';
 import { HttpError } from '../../http/errors.js';
 
 declare module 'fastify' {
@@ -22,7 +21,7 @@ declare module 'fastify' {
 const NOT_AUTHORIZED = 'You are not authorized to use this resource!';
 
 /** Added to the scope that registers it (fastify-plugin): the simulator routes' scope, not the whole app. */
-export const simulatorGuard = fp<{ credentials: Config['simulator'] }>(
+export const simulatorGuard = fp<{ credentials: { username: string; password: string } }>(
   async (app, { credentials }) => {
     const expected = Buffer.from(`${credentials.username}:${credentials.password}`);
     const hasCredentials = (request: FastifyRequest) => {
