@@ -14,14 +14,18 @@ import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from './config.js';
 import type { Queryable } from './db/index.js';
 
-/** A request was refused because too many came before it; it may be retried after `retryAfterSeconds`. */
-export class TooManyAttemptsError extends Error {
+/** A request was refused because too many came before it (a 429); it may be retried after `retryAfterSeconds`. */
+class TooManyAttemptsError extends Error {
   override name = 'TooManyAttemptsError';
+  readonly statusCode = 429;
+  readonly headers: Record<string, string>;
   constructor(
-    message: string,
+    reason: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(message);
+    const minutes = Math.ceil(retryAfterSeconds / 60);
+    super(`${reason}: try again in ${minutes > 1 ? `${minutes} minutes` : 'a minute'}.`);
+    this.headers = { 'retry-after': String(retryAfterSeconds) };
   }
 }
 
@@ -79,7 +83,17 @@ interface Counter {
   points: number;
 }
 
-export function createAbuseLimits(db: Queryable, limits: Config['limits']): AbuseLimits {
+type LimitSettings = Pick<
+  Config,
+  | 'signInPerAccount'
+  | 'signInPerClient'
+  | 'signInWindowSeconds'
+  | 'signUpPerClient'
+  | 'signUpPerEmail'
+  | 'signUpWindowSeconds'
+>;
+
+export function createAbuseLimits(db: Queryable, limits: LimitSettings): AbuseLimits {
   const client = storeClient(db);
   let first = true;
   const counter = (name: string, points: number, duration: number): Counter | undefined => {

@@ -1,17 +1,18 @@
-// The composition root: how a MiniTwit process is put together. The server (src/server.ts), every test
-// helper and every ops script start the database and build the apps through these two functions, so
-// what the tests exercise is the production wiring.
+// The composition root: how a MiniTwit process is put together. The server (src/server.ts) and every test
+// helper start the services and build the apps through these functions (the ops scripts start the
+// database alone), so what the tests exercise is the production wiring.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApiApp } from './api/app.js';
 import { startInvalidation } from './caching/invalidation.js';
-import { attachReadCache, ReadCache } from './caching/read-cache.js';
+import { ReadCache } from './caching/read-cache.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { backfillNameSkeletons } from './minitwit.js';
-import type { AppRole, Services } from './http/server-options.js';
-import { buildOperationsApp } from './observability/operations-app.js';
+import type { Services } from './http/server-options.js';
+import type { AppRole } from './observability/metrics.js';
+import { buildOperationsApp } from './operations/app.js';
 import { instrumentDatabase } from './observability/database-metrics.js';
 import { hashPassword, setHashConcurrency } from './passwords.js';
 import { buildWebApp } from './web/app.js';
@@ -34,7 +35,32 @@ export async function startDatabase(
     const skeletons = await backfillNameSkeletons(db);
     logger.info({ database: db.kind, applied, ...(skeletons ? { skeletons } : {}) }, 'database ready');
     await warmUp(db, config);
-    return await withReadCache(db, config, logger);
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/** What the apps are built on, and how to let go of it once they are closed. */
+export interface StartedServices extends Services {
+  close(): Promise<void>;
+}
+
+/** The started database and the process's read cache: what buildApps builds on. */
+export async function startServices(
+  config: Config,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<StartedServices> {
+  const db = await startDatabase(config, logger, options);
+  try {
+    const { cache, invalidation } = await startReadCache(db, config, logger);
+    const close = async () => {
+      await invalidation?.close();
+      await db.close();
+    };
+    return { config, db, cache, logger, close };
   } catch (error) {
     await db.close();
     throw error;
@@ -56,10 +82,10 @@ async function runMigrations(db: Database, config: Config, logger: Logger): Prom
 }
 
 /**
- * The database with its process's read cache (src/caching/): on a server, kept in step with the other
- * replicas through LISTEN/NOTIFY (closed with the database); on PGlite, one process, changes are all local.
+ * The process's read cache (src/caching/): on a server, kept in step with the other replicas through
+ * LISTEN/NOTIFY; on PGlite, one process, changes are all local.
  */
-async function withReadCache(db: Database, config: Config, logger: Logger): Promise<Database> {
+async function startReadCache(db: Database, config: Config, logger: Logger) {
   const cache = new ReadCache();
   const invalidation =
     db.kind === 'postgres' && config.databaseUrl
@@ -67,14 +93,7 @@ async function withReadCache(db: Database, config: Config, logger: Logger): Prom
       : undefined;
   // A server database opened without its URL (none in production) cannot be listened to: no cache.
   if (db.kind === 'postgres' && !invalidation) cache.setEnabled(false);
-  // The same object (metrics and health checks know the database by it), closing the listener first.
-  const close = db.close;
-  db.close = async () => {
-    await invalidation?.close();
-    await close();
-  };
-  attachReadCache(db, cache);
-  return db;
+  return { cache, invalidation };
 }
 
 /**

@@ -1,11 +1,16 @@
 // What MiniTwit does: its actions and their rules, read top to bottom as the original minitwit.py.
 // The web pages and the simulator API are two doors onto these functions: they parse a request, call one
-// of them and shape the reply. Each action that changes something counts its own business event, once
-// the change is stored. The SQL is in src/data, one module per table group.
+// of them with their Context and shape the reply (reads come back as rows; the doors cache and render
+// them). Each action that changes something drops what it made stale from the read cache and counts its
+// own business event, once the change is stored. The SQL is in src/data, one module per table group.
 import type { Queryable } from './db/index.js';
-import { readCacheOf, type Scope } from './caching/read-cache.js';
-import { changeFollow, isFollowing, listFollowedNames, type FollowChangeKind } from './data/follows.js';
-import type { PendingLatest } from './data/simulator.js';
+import type { ReadCache } from './caching/read-cache.js';
+import {
+  changeFollow,
+  isFollowing as readIsFollowing,
+  listFollowedNames,
+  type FollowChangeKind,
+} from './data/follows.js';
 import {
   flagMessages,
   insertMessageAs,
@@ -41,6 +46,7 @@ export type { PageRequest, TimelineMessage, ModerationRow };
 /** A user named in a request does not exist (a 404 at either door). */
 export class UnknownUserError extends Error {
   override name = 'UnknownUserError';
+  readonly statusCode = 404;
   constructor(readonly username: string) {
     super(`Unknown user: ${username}`);
   }
@@ -49,6 +55,17 @@ export class UnknownUserError extends Error {
 /** A request broke one of MiniTwit's rules; the message, in the original's words, says which (a 400). */
 export class RuleError extends Error {
   override name = 'RuleError';
+  readonly statusCode: number = 400;
+}
+
+/**
+ * What every action works with: the database, the process's read cache (a script has none: its writes
+ * reach the replicas' caches through the database) and which door asked (for the business metrics).
+ */
+export interface Context {
+  db: Queryable;
+  cache?: ReadCache | undefined;
+  source: Source;
 }
 
 /** Who acts: the web knows the signed-in user's id, the simulator API names the user in the path. */
@@ -60,14 +77,14 @@ export interface Profile {
   username: string;
 }
 
-async function userIdOf(db: Queryable, user: UserRef): Promise<number> {
+async function userIdOf(ctx: Context, user: UserRef): Promise<number> {
   if ('userId' in user) return user.userId;
-  return (await profileOf(db, user.username)).userId;
+  return (await profileOf(ctx, user.username)).userId;
 }
 
 /** A user by name; a name never changes its id, so a found one is kept in the process (never a miss). */
-async function profileOf(db: Queryable, username: string): Promise<Profile> {
-  const known = readCacheOf(db)?.users;
+export async function profileOf({ db, cache }: Context, username: string): Promise<Profile> {
+  const known = cache?.users;
   const cached = known?.get(username);
   if (cached) return cached;
   const user = await findUserByName(db, username);
@@ -78,9 +95,9 @@ async function profileOf(db: Queryable, username: string): Promise<Profile> {
 }
 
 /** The user as a write names it: by id when known here, else by name (resolved in the write itself). */
-function userKeyOf(db: Queryable, user: UserRef): UserKey {
+function userKeyOf(ctx: Context, user: UserRef): UserKey {
   if ('userId' in user) return user;
-  const cached = readCacheOf(db)?.users.get(user.username);
+  const cached = ctx.cache?.users.get(user.username);
   return cached ? { userId: cached.userId } : user;
 }
 
@@ -89,7 +106,7 @@ function userKeyOf(db: Queryable, user: UserRef): UserKey {
  * undefined when the account is gone (a signed-in user whose account is gone counts as signed out).
  */
 export async function findSessionUser(
-  db: Queryable,
+  { db }: Context,
   userId: number,
 ): Promise<{ profile: Profile; sessionVersion: number } | undefined> {
   const user = await findUserById(db, userId);
@@ -123,12 +140,8 @@ function registrationError(input: Registration): string | undefined {
  * be told apart by (src/usernames.ts): not a route's, nothing invisible, not a look-alike of an existing
  * user's. With an `attempt`, the account counts against the abuse limits (the trusted simulator has none).
  */
-export async function register(
-  db: Queryable,
-  source: Source,
-  input: Registration,
-  attempt?: Attempt,
-): Promise<number> {
+export async function register(ctx: Context, input: Registration, attempt?: Attempt): Promise<number> {
+  const { db } = ctx;
   const error = registrationError(input);
   if (error) throw new RuleError(error);
   const { email, password } = input as { [K in keyof Registration]-?: string };
@@ -147,7 +160,7 @@ export async function register(
   await attempt?.limits.signUp(attempt.client, email);
   const userId = await insertUser(db, { username, email, pwHash: await hashPassword(password), skeleton });
   if (userId === undefined) throw taken; // registered by someone else meanwhile
-  countBusinessEvent('user_registered', source);
+  countBusinessEvent('user_registered', ctx.source);
   return userId;
 }
 
@@ -156,7 +169,7 @@ export async function register(
  * `attempt`, failures count against the abuse limits and a client or account over them is refused first.
  */
 export async function signIn(
-  db: Queryable,
+  { db }: Context,
   username: string,
   password: string,
   attempt?: Attempt,
@@ -178,7 +191,7 @@ export async function signIn(
 }
 
 /** Ends every session of the user, on every device and replica (a copied cookie too). */
-export async function signOut(db: Queryable, userId: number): Promise<void> {
+export async function signOut({ db }: Context, userId: number): Promise<void> {
   await raiseSessionVersion(db, userId);
 }
 
@@ -203,23 +216,23 @@ export async function backfillNameSkeletons(db: Queryable): Promise<number> {
 
 /**
  * Stores a message as posted now by `author`. A message needs text. One statement (one round trip, one
- * commit) resolves the author, stores the message and records the simulator's `latest`, if given.
+ * commit) resolves the author, stores the message and records the simulator's `latest` action id, if
+ * given (recorded whenever the statement runs, an unknown author too).
  */
 export async function postMessage(
-  db: Queryable,
-  source: Source,
+  ctx: Context,
   author: UserRef,
   text: string,
-  latest?: PendingLatest,
+  latest?: number,
 ): Promise<void> {
   if (text.length === 0) {
-    await userIdOf(db, author); // an unknown author is a 404 before an empty text is a 400
+    await userIdOf(ctx, author); // an unknown author is a 404 before an empty text is a 400
     throw new RuleError('A message needs text');
   }
-  const posted = await insertMessageAs(db, userKeyOf(db, author), text, latest);
+  const posted = await insertMessageAs(ctx.db, userKeyOf(ctx, author), text, latest);
   if (!posted) throw new UnknownUserError((author as { username: string }).username);
-  readCacheOf(db)?.changed({ messagesOf: posted.authorId });
-  countBusinessEvent('message_posted', source);
+  ctx.cache?.changed({ messagesOf: posted.authorId });
+  countBusinessEvent('message_posted', ctx.source);
 }
 
 // ---- Following -----------------------------------------------------------------------------------------
@@ -238,140 +251,71 @@ export class FollowLimitError extends RuleError {
  * the cap bounds its cost. (Concurrent follows by one user may pass it by as many as run at once.)
  */
 export function follow(
-  db: Queryable,
-  source: Source,
+  ctx: Context,
   who: UserRef,
   whom: string,
-  { followLimit }: { followLimit: number },
-  latest?: PendingLatest,
+  followLimit: number,
+  latest?: number,
 ): Promise<Profile> {
-  return changeFollowOf(db, source, { change: 'follow', limit: followLimit }, who, whom, latest);
+  return changeFollowOf(ctx, { change: 'follow', limit: followLimit }, who, whom, latest);
 }
 
 /** `who` stops following `whom`; unfollowing someone not followed changes nothing. Returns whom's profile. */
-export function unfollow(
-  db: Queryable,
-  source: Source,
-  who: UserRef,
-  whom: string,
-  latest?: PendingLatest,
-): Promise<Profile> {
-  return changeFollowOf(db, source, { change: 'unfollow' }, who, whom, latest);
+export function unfollow(ctx: Context, who: UserRef, whom: string, latest?: number): Promise<Profile> {
+  return changeFollowOf(ctx, { change: 'unfollow' }, who, whom, latest);
 }
 
 /** One statement (one round trip, one commit): both users resolved, the follow changed, `latest` recorded. */
 async function changeFollowOf(
-  db: Queryable,
-  source: Source,
+  ctx: Context,
   change: FollowChangeKind,
   who: UserRef,
   whom: string,
-  latest?: PendingLatest,
+  latest?: number,
 ): Promise<Profile> {
-  const result = await changeFollow(db, change, userKeyOf(db, who), whom, latest);
+  const result = await changeFollow(ctx.db, change, userKeyOf(ctx, who), whom, latest);
   if (result.whoId === undefined) throw new UnknownUserError((who as { username: string }).username);
   if (!result.whom) throw new UnknownUserError(whom);
   // At the limit, following someone already followed still changes nothing, without an error.
   if (result.atLimit && change.change === 'follow') throw new FollowLimitError(change.limit);
   if (result.changed) {
-    readCacheOf(db)?.changed({ followsOf: result.whoId });
-    countBusinessEvent(change.change === 'follow' ? 'followed' : 'unfollowed', source);
+    ctx.cache?.changed({ followsOf: result.whoId });
+    countBusinessEvent(change.change === 'follow' ? 'followed' : 'unfollowed', ctx.source);
   }
   return result.whom;
 }
 
 /** The names of the users `who` follows, in the order they were followed, at most `limit`. */
-export async function followedNames(db: Queryable, who: UserRef, limit: number): Promise<string[]> {
-  const whoId = await userIdOf(db, who);
-  return cachedRead(db, `follows:${whoId}`, `${limit}`, () => listFollowedNames(db, whoId, limit));
+export function followedNames({ db }: Context, who: Profile, limit: number): Promise<string[]> {
+  return listFollowedNames(db, who.userId, limit);
+}
+
+/** Whether `who` follows `whom`. */
+export function isFollowing({ db }: Context, who: Profile, whom: Profile): Promise<boolean> {
+  return readIsFollowing(db, who.userId, whom.userId);
 }
 
 // ---- The three timelines -------------------------------------------------------------------------------
-// Unflagged messages, newest first, a page at a time (keyset pages: see PageRequest).
-
-/**
- * How a door serves a timeline: the rows shaped once (serialised, or as page views) and kept so in the
- * process's read cache (src/caching/), one entry per shape and page. `fresh`: read from the database and
- * keep nothing (a page that must show the reader's own write at once, whichever replica serves it).
- */
-export interface TimelineShape<T> {
-  name: string;
-  /** `owner`: whose timeline it is, for a user's timeline. */
-  shape: (rows: TimelineMessage[], owner?: Profile) => T;
-  fresh?: boolean;
-}
-
-const pageKey = (shape: TimelineShape<unknown>, page: PageRequest) =>
-  `${shape.name}|${page.limit}|${page.before?.pubDate ?? ''}|${page.before?.messageId ?? ''}`;
-
-function cachedRead<T>(
-  db: Queryable,
-  scope: Scope,
-  key: string,
-  load: () => Promise<T>,
-  fresh = false,
-): Promise<T> {
-  const cache = readCacheOf(db);
-  return cache ? cache.read(scope, key, load, fresh) : load();
-}
-
-/** Everyone's messages, shaped (and cached). */
-export function publicTimelineAs<T>(db: Queryable, page: PageRequest, shape: TimelineShape<T>): Promise<T> {
-  const load = async () => shape.shape(await readPublicTimeline(db, page));
-  return cachedRead(db, 'public', pageKey(shape, page), load, shape.fresh);
-}
-
-/** One user's messages, shaped (and cached), with who they are and whether `viewer` follows them. */
-export async function userTimelineAs<T>(
-  db: Queryable,
-  username: string,
-  page: PageRequest,
-  shape: TimelineShape<T>,
-  viewer?: Profile,
-): Promise<{ profile: Profile; followed: boolean; messages: T }> {
-  const profile = await profileOf(db, username);
-  const load = async () => shape.shape(await readUserTimeline(db, profile.userId, page), profile);
-  const [followed, messages] = await Promise.all([
-    viewer ? isFollowing(db, viewer.userId, profile.userId) : false,
-    cachedRead(db, `author:${profile.userId}`, pageKey(shape, page), load, shape.fresh),
-  ]);
-  return { profile, followed, messages };
-}
-
-/** A user's own messages and those of everyone they follow, shaped (and cached). */
-export function personalTimelineAs<T>(
-  db: Queryable,
-  user: Profile,
-  page: PageRequest,
-  shape: TimelineShape<T>,
-): Promise<T> {
-  const load = async () => shape.shape(await readPersonalTimeline(db, user.userId, page));
-  return cachedRead(db, `personal:${user.userId}`, pageKey(shape, page), load, shape.fresh);
-}
+// Unflagged messages, newest first, a page at a time (keyset pages: see PageRequest). The doors keep what
+// they make of a page in the read cache (src/caching/read-cache.ts), under the scope a change drops.
 
 /** Everyone's messages. */
-export function publicTimeline(db: Queryable, page: PageRequest): Promise<TimelineMessage[]> {
+export function publicTimeline({ db }: Context, page: PageRequest): Promise<TimelineMessage[]> {
   return readPublicTimeline(db, page);
 }
 
-/** One user's messages, with who they are and whether `viewer` follows them. */
-export async function userTimeline(
-  db: Queryable,
-  username: string,
+/** One user's messages. */
+export function userTimeline(
+  { db }: Context,
+  author: Profile,
   page: PageRequest,
-  viewer?: Profile,
-): Promise<{ profile: Profile; followed: boolean; messages: TimelineMessage[] }> {
-  const profile = await profileOf(db, username);
-  const [followed, messages] = await Promise.all([
-    viewer ? isFollowing(db, viewer.userId, profile.userId) : false,
-    readUserTimeline(db, profile.userId, page),
-  ]);
-  return { profile, followed, messages };
+): Promise<TimelineMessage[]> {
+  return readUserTimeline(db, author.userId, page);
 }
 
 /** A user's own messages and those of everyone they follow. */
 export function personalTimeline(
-  db: Queryable,
+  { db }: Context,
   user: Profile,
   page: PageRequest,
 ): Promise<TimelineMessage[]> {
@@ -381,15 +325,18 @@ export function personalTimeline(
 // ---- Moderation (the original's flag_tool) -------------------------------------------------------------
 
 /** Hides messages from every timeline and API list, on every replica at once; returns the ids that exist. */
-export async function flag(db: Queryable, messageIds: number[]): Promise<number[]> {
+export async function flag(
+  { db, cache }: Pick<Context, 'db' | 'cache'>,
+  messageIds: number[],
+): Promise<number[]> {
   const flagged = await flagMessages(db, messageIds); // which tells the other replicas
-  readCacheOf(db)?.apply({ messagesOf: 'anyone' });
+  cache?.apply({ messagesOf: 'anyone' });
   return flagged;
 }
 
 /** Every message, flagged or not, in id order after `afterId`: the moderator's list, a page at a time. */
 export function messagesForModeration(
-  db: Queryable,
+  { db }: Pick<Context, 'db'>,
   afterId: number,
   limit: number,
 ): Promise<ModerationRow[]> {

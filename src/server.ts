@@ -4,9 +4,8 @@
 // finishes in-flight requests and closes the database, all within SHUTDOWN_TIMEOUT_MS.
 import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
-import { buildApps, startDatabase, type RoleApp } from './app.js';
+import { buildApps, startServices, type RoleApp, type StartedServices } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import type { Database } from './db/index.js';
 import { createLogger } from './observability/logger.js';
 
 function loadConfigOrExit(): Config {
@@ -21,13 +20,13 @@ function loadConfigOrExit(): Config {
 
 const config = loadConfigOrExit();
 const logger = createLogger(config);
-let db: Database | undefined;
+let services: StartedServices | undefined;
 let apps: RoleApp[] = [];
 let stopping = false;
 
 async function start(): Promise<void> {
-  db = await startDatabase(config, logger);
-  apps = await buildApps({ config, db, logger });
+  services = await startServices(config, logger);
+  apps = await buildApps(services);
   for (const { app, host, port, role } of apps) {
     if (stopping) return;
     const address = await app.listen({ host, port });
@@ -47,7 +46,7 @@ async function stop(): Promise<void> {
   const sweep = setInterval(() => apps.forEach(({ app }) => app.server.closeIdleConnections()), 100);
   await Promise.all(apps.map(({ app }) => app.close()));
   clearInterval(sweep);
-  await db?.close();
+  await services?.close();
   logger.info('shutdown complete');
 }
 
@@ -64,6 +63,6 @@ closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ signal, err
 
 starting.catch(async (error: unknown) => {
   logger.fatal({ err: error }, 'failed to start');
-  await db?.close().catch(() => undefined);
+  await services?.close().catch(() => undefined);
   process.exit(1);
 });

@@ -12,7 +12,8 @@ test('when nothing is set, then the defaults are the documented ones', () => {
     dataDir: './data',
     dbPoolSize: 10,
     logLevel: 'info',
-    simulator: COURSE_SIMULATOR_CREDENTIALS,
+    simulatorUsername: COURSE_SIMULATOR_CREDENTIALS.username,
+    simulatorPassword: COURSE_SIMULATOR_CREDENTIALS.password,
   });
 });
 

@@ -2,7 +2,7 @@
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import type { Config } from '../../src/config.js';
+import type { BackupToolConfig as Config } from '../backup-config.js';
 import { recordBackup } from '../../src/data/backups.js';
 import type { Database, Queryable } from '../../src/db/index.js';
 import { REPO_ROOT } from '../lib/paths.js';

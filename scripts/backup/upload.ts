@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Config } from '../../src/config.js';
+import type { BackupToolConfig as Config } from '../backup-config.js';
 import { loadOptional } from '../lib/command.js';
 
 export type S3Settings = Config['backup']['s3'];

@@ -1,9 +1,10 @@
 // minitwit backup                     one backup of the configured database, now
 // minitwit backup --scheduled      a backup at each BACKUP_SCHEDULE time (cron, UTC), until stopped
 import type { PGlite } from '@electric-sql/pglite';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { loadBackupConfig, type BackupToolConfig as Config } from '../backup-config.js';
 import { takeBackup, type BackupResult } from '../backup/take-backup.js';
 import {
   defineCommand,
@@ -93,7 +94,7 @@ export const run = defineCommand(
     options: { scheduled: { type: 'boolean' } },
   },
   async ({ values }, io) => {
-    const config = loadConfig({ ...io.env, ...OPS_SCRIPT_ENV });
+    const config = { ...loadConfig({ ...io.env, ...OPS_SCRIPT_ENV }), backup: loadBackupConfig(io.env) };
     if (values.scheduled) {
       const { Cron } = await croner();
       try {

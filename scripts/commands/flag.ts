@@ -34,7 +34,7 @@ export const run = defineCommand(
       let afterId = Number(values.after);
       return withDatabase(io, async (db) => {
         for (;;) {
-          const page = await messagesForModeration(db, afterId, PAGE);
+          const page = await messagesForModeration({ db }, afterId, PAGE);
           for (const m of page)
             io.out(`${m.messageId}\t${shown(m.username)}\t${m.flagged ? 'flagged' : '-'}\t${shown(m.text)}`);
           if (page.length < PAGE) return 0;
@@ -48,7 +48,7 @@ export const run = defineCommand(
         `Not message ids: ${bad.map((id) => showControls(id, { oneLine: true })).join(' ')}`,
       );
     const ids = positionals.map(Number);
-    const flagged = new Set(await withDatabase(io, (db) => flag(db, ids)));
+    const flagged = new Set(await withDatabase(io, (db) => flag({ db }, ids)));
     for (const id of ids) io.out(flagged.has(id) ? `Flagged message ${id}` : `No message ${id}`);
     return flagged.size === new Set(ids).size ? 0 : 1;
   },

@@ -5,10 +5,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { observability } from '../observability/plugin.js';
 import { createAbuseLimits } from '../abuse-limits.js';
-import { describeError, HttpError, setErrorHeaders } from '../http/errors.js';
-import { frameworkRefusal } from '../http/framework-errors.js';
+import { errorReplies } from '../http/error-replies.js';
 import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
-import { scheduleLatestPruning } from './maintenance.js';
 import { simulatorRoutes } from './routes.js';
 
 /** 10,000 characters of 4-byte UTF-8 fit with room to spare; anything larger is a 413. */
@@ -16,20 +14,13 @@ const API_BODY_LIMIT = 64 * 1024;
 
 /** The simulator API on `services`' database. Built through buildApps (src/app.ts), by the server and the tests alike. */
 export async function buildApiApp(services: Services): Promise<FastifyInstance> {
-  const { db, config } = services;
+  const { db, cache, config } = services;
   const app = Fastify(serverOptions(services, API_BODY_LIMIT, 'api')).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
-  app.setErrorHandler((error, request, reply) => {
-    const { status, message } = describeError(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    setErrorHeaders(reply, error);
-    return reply.code(status).send({ status, error_msg: message });
-  });
-  app.setNotFoundHandler((request) => {
-    const refused = frameworkRefusal(request);
-    if (refused) throw new HttpError(refused.status, refused.message);
-    throw new HttpError(404, `No such endpoint: ${request.method} ${request.url.split('?')[0]}`);
+  await app.register(errorReplies, {
+    send: (reply, status, message) => reply.code(status).send({ status, error_msg: message }),
+    notFound: (request) => `No such endpoint: ${request.method} ${request.url.split('?')[0]}`,
   });
 
   await app.register(swagger, {
@@ -50,7 +41,6 @@ export async function buildApiApp(services: Services): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(observability, { role: 'api', db, metricsToken: config.metricsToken });
-  await app.register(simulatorRoutes, { db, config, limits: createAbuseLimits(db, config.limits) });
-  scheduleLatestPruning(app, db);
+  await app.register(simulatorRoutes, { db, cache, config, limits: createAbuseLimits(db, config) });
   return app;
 }

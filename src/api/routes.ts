@@ -4,16 +4,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { AbuseLimits } from '../abuse-limits.js';
+import { pageKey, type ReadCache } from '../caching/read-cache.js';
 import type { Config } from '../config.js';
-import { readLatest } from '../data/simulator.js';
 import type { Queryable } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
 import * as minitwit from '../minitwit.js';
 import * as S from './schemas.js';
-import { simulatorGuard } from './simulator-guard.js';
+import { simulatorGuard } from './simulator/guard.js';
+import { simulatorLatest, withLatest } from './simulator/latest.js';
 
 export interface SimulatorRoutesOptions {
   db: Queryable;
+  cache: ReadCache;
   config: Config;
   limits: AbuseLimits;
 }
@@ -31,36 +33,28 @@ const toApiMessage = (m: minitwit.TimelineMessage) => ({
  * A list as the reply's bytes, serialised once and then served from the read cache. JSON.stringify of
  * exactly the schema's fields (S.MessageList) gives what the schema's serialiser would.
  */
-const apiList: minitwit.TimelineShape<string> = {
-  name: 'api',
-  shape: (rows) => JSON.stringify(rows.map(toApiMessage)),
-};
+const serialised = (rows: minitwit.TimelineMessage[]) => JSON.stringify(rows.map(toApiMessage));
 /** Sends serialised JSON as it is (Fastify does not serialise a string again; the schema still documents it). */
 const sendSerialised = (reply: FastifyReply, body: string) =>
   reply.type('application/json; charset=utf-8').send(body);
 
 export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> = async (
   app,
-  { db, config, limits },
+  { db, cache, config, limits },
 ) => {
-  await app.register(simulatorGuard, { db, credentials: config.simulator });
+  const ctx: minitwit.Context = { db, cache, source: 'api' };
+  await app.register(simulatorGuard, {
+    credentials: { username: config.simulatorUsername, password: config.simulatorPassword },
+  });
+  await app.register(simulatorLatest, { db });
   // However many items `no` asks for, a reply holds at most API_LIST_MAX: its size and the work behind
   // it stay bounded (1,000 messages of 10,000 characters are already tens of megabytes).
-  const listSize = (no: number) => Math.min(no, config.apiListMax);
-
-  app.get(
-    '/latest',
-    {
-      config: { simulator: { recordsLatest: false, needsCredentials: false } },
-      schema: { summary: "The simulator's latest recorded action id", response: { 200: S.LatestReply } },
-    },
-    async () => ({ latest: await readLatest(db) }),
-  );
+  const pageOf = (no: number) => ({ limit: Math.min(no, config.apiListMax) });
 
   app.post(
     '/register',
     {
-      config: { simulator: { needsCredentials: false } },
+      config: { needsCredentials: false },
       schema: {
         summary:
           'Register a user (no credentials needed, as in the reference; without them, the abuse limits on sign-ups apply)',
@@ -72,7 +66,7 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
     async (request, reply) => {
       const { username, email, pwd } = request.body;
       const attempt = request.fromSimulator ? undefined : { limits, client: request.ip };
-      await minitwit.register(db, 'api', { username, email, password: pwd }, attempt);
+      await minitwit.register(ctx, { username, email, password: pwd }, attempt);
       return reply.code(204).send(null);
     },
   );
@@ -86,11 +80,11 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
         response: { 200: S.MessageList, ...errors(400, 403) },
       },
     },
-    async (request, reply) =>
-      sendSerialised(
-        reply,
-        await minitwit.publicTimelineAs(db, { limit: listSize(request.query.no) }, apiList),
-      ),
+    async (request, reply) => {
+      const page = pageOf(request.query.no);
+      const load = async () => serialised(await minitwit.publicTimeline(ctx, page));
+      return sendSerialised(reply, await cache.read('public', pageKey('api', page), load));
+    },
   );
 
   app.get(
@@ -104,16 +98,17 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
       },
     },
     async (request, reply) => {
-      const page = { limit: listSize(request.query.no) };
-      const { messages } = await minitwit.userTimelineAs(db, request.params.username, page, apiList);
-      return sendSerialised(reply, messages);
+      const page = pageOf(request.query.no);
+      const author = await minitwit.profileOf(ctx, request.params.username);
+      const load = async () => serialised(await minitwit.userTimeline(ctx, author, page));
+      return sendSerialised(reply, await cache.read(`author:${author.userId}`, pageKey('api', page), load));
     },
   );
 
   app.post(
     '/msgs/:username',
     {
-      config: { simulator: { latestWithWrite: true } },
+      config: { latest: 'with-write' },
       schema: {
         summary: 'Post a message as that user, now',
         params: S.UsernameParams,
@@ -124,7 +119,7 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
     },
     async (request, reply) => {
       const author = { username: request.params.username };
-      await minitwit.postMessage(db, 'api', author, request.body.content, request.latest);
+      await withLatest(request, (latest) => minitwit.postMessage(ctx, author, request.body.content, latest));
       return reply.code(204).send(null);
     },
   );
@@ -139,19 +134,18 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
         response: { 200: S.FollowsReply, ...errors(400, 403, 404) },
       },
     },
-    async (request) => ({
-      follows: await minitwit.followedNames(
-        db,
-        { username: request.params.username },
-        listSize(request.query.no),
-      ),
-    }),
+    async (request) => {
+      const who = await minitwit.profileOf(ctx, request.params.username);
+      const { limit } = pageOf(request.query.no);
+      const load = () => minitwit.followedNames(ctx, who, limit);
+      return { follows: await cache.read(`follows:${who.userId}`, `${limit}`, load) };
+    },
   );
 
   app.post(
     '/fllws/:username',
     {
-      config: { simulator: { latestWithWrite: true } },
+      config: { latest: 'with-write' },
       schema: {
         summary: 'Follow or unfollow a user; repeating either changes nothing',
         params: S.UsernameParams,
@@ -164,8 +158,10 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
       const who = { username: request.params.username };
       const { follow, unfollow } = request.body;
       // With both, `follow` wins, as in the reference.
-      if (follow !== undefined) await minitwit.follow(db, 'api', who, follow, config, request.latest);
-      else if (unfollow !== undefined) await minitwit.unfollow(db, 'api', who, unfollow, request.latest);
+      if (follow !== undefined)
+        await withLatest(request, (latest) => minitwit.follow(ctx, who, follow, config.followLimit, latest));
+      else if (unfollow !== undefined)
+        await withLatest(request, (latest) => minitwit.unfollow(ctx, who, unfollow, latest));
       else throw new HttpError(400, 'body must have a "follow" or an "unfollow" field');
       return reply.code(204).send(null);
     },

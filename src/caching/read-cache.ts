@@ -7,7 +7,6 @@
 // - every timeline entry also expires after TIMELINE_TTL_MS, whatever happens (a replica that died between
 //   its commit and its notification, a lost listener connection): the bound on staleness when all else fails.
 import { LRUCache } from 'lru-cache';
-import type { Queryable } from '../db/index.js';
 
 /** A timeline's scope: what a change must drop. */
 export type Scope = 'public' | `author:${number}` | `personal:${number}` | `follows:${number}`;
@@ -19,6 +18,12 @@ const TIMELINE_TTL_MS = 1000;
 const TIMELINE_MAX_BYTES = 32 * 1024 * 1024;
 const TIMELINE_MAX_ENTRIES = 5000;
 const NAMES_MAX_ENTRIES = 100_000;
+
+/** A page of a timeline as a key within its scope: what the page was made into (`view`), and where it starts. */
+export const pageKey = (
+  view: string,
+  page: { limit: number; before?: { pubDate: string; messageId: number } | undefined },
+) => `${view}|${page.limit}|${page.before?.pubDate ?? ''}|${page.before?.messageId ?? ''}`;
 
 interface Entry {
   scope: Scope;
@@ -129,13 +134,3 @@ function sizeOf(value: unknown): number {
     return Object.values(value).reduce((sum: number, item) => sum + sizeOf(item), 16);
   return 8;
 }
-
-// Each started database gets one cache (src/app.ts); a Queryable without one (a transaction, a script's
-// connection) reads and writes through, uncached.
-const caches = new WeakMap<Queryable, ReadCache>();
-
-export function attachReadCache(db: Queryable, cache: ReadCache): void {
-  caches.set(db, cache);
-}
-
-export const readCacheOf = (db: Queryable): ReadCache | undefined => caches.get(db);

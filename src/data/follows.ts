@@ -1,16 +1,7 @@
 // SQL for the follows table: who follows whom.
 import type { Queryable } from '../db/index.js';
-import { latestParam, recordLatestCte, type PendingLatest } from './simulator.js';
+import { recordLatestCte } from './simulator.js';
 import { lookupForms, userCte, userKeyParam, type UserKey } from './users.js';
-
-/** Follows `whomId`; following twice changes nothing. Returns whether a follow was added. */
-export async function follow(db: Queryable, whoId: number, whomId: number): Promise<boolean> {
-  const rows = await db.query(
-    'INSERT INTO follows (who_id, whom_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING who_id',
-    [whoId, whomId],
-  );
-  return rows.length > 0;
-}
 
 export async function isFollowing(db: Queryable, whoId: number, whomId: number): Promise<boolean> {
   const rows = await db.query('SELECT 1 FROM follows WHERE who_id = $1 AND whom_id = $2', [whoId, whomId]);
@@ -66,7 +57,7 @@ export async function changeFollow(
   kind: FollowChangeKind,
   who: UserKey,
   whom: string,
-  latest?: PendingLatest,
+  latest?: number,
 ): Promise<FollowChange> {
   const [by, key] = userKeyParam(who);
   const write =
@@ -90,9 +81,8 @@ export async function changeFollow(
        ($4::int IS NOT NULL AND (SELECT n FROM following) >= $4::int AND NOT EXISTS (
          SELECT 1 FROM follows f, who, whom WHERE f.who_id = who.user_id AND f.whom_id = whom.user_id
        )) AS "atLimit"`,
-    [key, lookupForms(whom), latestParam(latest), kind.change === 'follow' ? kind.limit : null],
+    [key, lookupForms(whom), latest ?? null, kind.change === 'follow' ? kind.limit : null],
   );
-  if (latest) latest.recorded = true;
   const row = rows[0]!;
   return {
     whoId: row.whoId ?? undefined,

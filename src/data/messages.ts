@@ -1,7 +1,7 @@
 // SQL for the messages table and the three timelines.
 import type { Queryable } from '../db/index.js';
 import { EVERYTHING_CHANGED, INVALIDATION_CHANNEL } from '../caching/channel.js';
-import { latestParam, recordLatestCte, type PendingLatest } from './simulator.js';
+import { recordLatestCte } from './simulator.js';
 import { userCte, userKeyParam, type UserKey } from './users.js';
 
 export interface TimelineMessage {
@@ -97,15 +97,6 @@ export function personalTimeline(
   );
 }
 
-/** Stores a message as posted now; returns its id. */
-export async function insertMessage(db: Queryable, authorId: number, text: string): Promise<number> {
-  const rows = await db.query<{ messageId: number }>(
-    'INSERT INTO messages (author_id, text) VALUES ($1, $2) RETURNING message_id AS "messageId"',
-    [authorId, text],
-  );
-  return rows[0]!.messageId;
-}
-
 /**
  * Stores a message as posted now by `author`, in one statement (one round trip, one commit) that also
  * resolves a name and records the simulator's `latest` (when given; recorded even when the author is
@@ -115,16 +106,15 @@ export async function insertMessageAs(
   db: Queryable,
   author: UserKey,
   text: string,
-  latest?: PendingLatest,
+  latest?: number,
 ): Promise<{ messageId: number; authorId: number } | undefined> {
   const [by, key] = userKeyParam(author);
   const rows = await db.query<{ messageId: number; authorId: number }>(
     `WITH ${recordLatestCte('$3')}, ${userCte('author', '$1', by)}
      INSERT INTO messages (author_id, text) SELECT user_id, $2 FROM author
      RETURNING message_id AS "messageId", author_id AS "authorId"`,
-    [key, text, latestParam(latest)],
+    [key, text, latest ?? null],
   );
-  if (latest) latest.recorded = true;
   return rows[0];
 }
 

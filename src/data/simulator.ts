@@ -1,16 +1,6 @@
 // SQL for the simulator's state: the id of its latest action.
 import type { Queryable } from '../db/index.js';
 
-/** A request's `latest`, to record once: in a write's own statement (recordLatestCte), else alone. */
-export interface PendingLatest {
-  actionId: number;
-  recorded: boolean;
-}
-
-/** The parameter for recordLatestCte: the id when it is still to record, else NULL. */
-export const latestParam = (latest: PendingLatest | undefined) =>
-  latest && !latest.recorded ? latest.actionId : null;
-
 /** Appends (never updates) so that concurrent requests do not wait on one another's row lock. */
 export async function recordLatest(db: Queryable, actionId: number): Promise<void> {
   await db.query('INSERT INTO simulator_latest (action_id) VALUES ($1)', [actionId]);

@@ -10,20 +10,17 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { httpErrors } from '../observability/metrics.js';
-import type { AppRole } from './server-options.js';
+import { httpErrors, type AppRole } from '../observability/metrics.js';
 
 interface Refusal {
   status: number;
   message: string;
-  /** The URL the client sent (request.url is the rerouted one). */
-  url: string | undefined;
 }
 
 /** Matches no route of any role: one segment more than any parameterised route, and none is static. */
 const REROUTED_PATH = '/.refused/by/the/framework';
 
-const REFUSALS: Record<string, Omit<Refusal, 'url'>> = {
+const REFUSALS: Record<string, Refusal> = {
   FST_ERR_BAD_URL: {
     status: 400,
     message: 'The address is malformed: its percent-encoding is not valid UTF-8.',
@@ -31,7 +28,12 @@ const REFUSALS: Record<string, Omit<Refusal, 'url'>> = {
   FST_ERR_MAX_PARAM_LENGTH: { status: 414, message: 'The address is too long.' },
 };
 
-const refusals = new WeakMap<IncomingMessage, Refusal>();
+/**
+ * The refusal rides on the raw request, which the rerouted request shares; `originalUrl` is where Fastify
+ * itself keeps a rewritten request's URL, so `request.originalUrl` (the access log's) is the one sent.
+ */
+const REFUSAL = Symbol('minitwit.refusal');
+type RefusedMessage = IncomingMessage & { [REFUSAL]?: Refusal; originalUrl?: string };
 
 /** Fastify's `frameworkErrors` option. */
 export function rerouteFrameworkError(
@@ -39,19 +41,17 @@ export function rerouteFrameworkError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  const refusal = REFUSALS[error.code] ?? { status: 400, message: 'The request is malformed.' };
-  refusals.set(request.raw, { ...refusal, url: request.raw.url });
-  request.raw.url = REROUTED_PATH;
-  request.server.routing(request.raw, reply.raw);
+  const raw: RefusedMessage = request.raw;
+  raw[REFUSAL] = REFUSALS[error.code] ?? { status: 400, message: 'The request is malformed.' };
+  raw.originalUrl = raw.url;
+  raw.url = REROUTED_PATH;
+  request.server.routing(raw, reply.raw);
 }
 
-/** Why Fastify refused this request, when it did: the not-found handlers answer with it. */
-export function frameworkRefusal(request: FastifyRequest): Omit<Refusal, 'url'> | undefined {
-  return refusals.get(request.raw);
+/** Why Fastify refused this request, when it did: the not-found handler answers with it. */
+export function frameworkRefusal(request: FastifyRequest): Refusal | undefined {
+  return (request.raw as RefusedMessage)[REFUSAL];
 }
-
-/** The URL as the client sent it, for the access log. */
-export const urlAsSent = (request: FastifyRequest): string => refusals.get(request.raw)?.url ?? request.url;
 
 const CLIENT_ERRORS: Record<string, { status: number; message: string }> = {
   ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive' },

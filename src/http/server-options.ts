@@ -4,19 +4,18 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { Server } from 'node:http';
 import type { FastifyBaseLogger, FastifyHttpOptions } from 'fastify';
 import { Ajv } from 'ajv';
-import { REQUEST_TIMEOUT_MS, type Config, type TrustProxy } from '../config.js';
+import { REQUEST_TIMEOUT_MS, type Config } from '../config.js';
+import type { ReadCache } from '../caching/read-cache.js';
 import type { Database } from '../db/index.js';
 import { MinitwitLogController } from '../observability/log-controller.js';
-import type { Source } from '../observability/metrics.js';
+import type { AppRole } from '../observability/metrics.js';
 import { clientErrorHandler, rerouteFrameworkError } from './framework-errors.js';
 
-/** The apps a process may run: the two public roles and the internal operations app. */
-export type AppRole = Source | 'metrics';
-
-/** What every app is built from: the configuration, the started database, the process's logger. */
+/** What every app is built from: the configuration, the started database, its read cache, the logger. */
 export interface Services {
   config: Config;
   db: Database;
+  cache: ReadCache;
   logger: FastifyBaseLogger;
 }
 
@@ -89,7 +88,7 @@ function isPrivateAddress(address: string): boolean {
  * where the proxies of a container network or a host live. A list of addresses trusts exactly those.
  */
 function trustProxyOption(
-  trust: TrustProxy,
+  trust: Config['trustProxy'],
 ): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof trust === 'number' ? (address, hop) => hop < trust && isPrivateAddress(address) : trust;
 }

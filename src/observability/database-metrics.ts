@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Gauge, Histogram } from 'prom-client';
 import { lastBackup } from '../data/backups.js';
 import type { Database, PoolStats, Queryable } from '../db/index.js';
-import { isDatabaseUnavailable } from '../http/errors.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { registry } from './metrics.js';
 
 const queryDuration = new Histogram({

@@ -11,6 +11,8 @@ collectDefaultMetrics({ register: registry });
 export type BusinessEvent = 'user_registered' | 'message_posted' | 'followed' | 'unfollowed';
 /** Which door served a request or made a change: the web pages or the simulator API. */
 export type Source = 'web' | 'api';
+/** The apps a process may run: the two public doors and the internal operations app. */
+export type AppRole = Source | 'metrics';
 
 /**
  * The course's simulator gives up on a reply after 0.3 s and counts it as an error, so the buckets are dense

@@ -1,7 +1,7 @@
 // What the apps expose for operators: health probes, Prometheus metrics, and one log line per request.
 // A fastify-plugin (not encapsulated), so its hooks see every route the app registers after it.
 // Metrics and the detailed readiness tell an attacker much (Node version, memory, counts, pool state):
-// they are served by the internal operations app (operations-app.ts, on METRICS_HOST:METRICS_PORT), and
+// they are served by the internal operations app (src/operations/app.ts, on METRICS_HOST:METRICS_PORT), and
 // on the public ports only to a scraper that sends METRICS_TOKEN. The public /readyz says only yes or no.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';

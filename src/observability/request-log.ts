@@ -2,7 +2,6 @@
 // are off: see log-controller.ts). It is built field by field from an allow-list, so headers, cookies and
 // bodies, where secrets live, never reach it.
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { urlAsSent } from '../http/framework-errors.js';
 import { REQUEST_ID_LOG_FIELD } from './log-controller.js';
 import { isOperational, type RequestOutcome } from './request-metrics.js';
 
@@ -42,7 +41,8 @@ function accessLoggerOf(app: FastifyBaseLogger): FastifyBaseLogger {
 
 export function logRequest(request: FastifyRequest, outcome: RequestOutcome): void {
   const { statusCode, durationSeconds, route, error } = outcome;
-  const url = urlAsSent(request);
+  // As the client sent it: a request Fastify refused is rerouted (src/http/framework-errors.ts).
+  const url = request.originalUrl;
   const path = url.split('?')[0] ?? url;
   const query = loggableQuery(url);
   const userId = userIdOf(request);

@@ -3,11 +3,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { AbuseLimits } from '../abuse-limits.js';
-import type { Queryable } from '../db/index.js';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
 import * as minitwit from '../minitwit.js';
 import { renderPage } from './pages.js';
-import { currentUser, endSession, flash, startSession } from './session.js';
+import { flash } from './flashes.js';
+import { endSession, startSession } from './sessions.js';
 
 // Missing fields count as empty, as an empty input does. Names and e-mails may not hold control
 // characters (PostgreSQL text cannot hold NUL at all); the limits are the database's.
@@ -28,21 +28,21 @@ const brokenRule = (error: unknown): string => {
   throw error;
 };
 
-export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; limits: AbuseLimits }> = async (
-  app,
-  { db, limits },
-) => {
+export const accountRoutes: FastifyPluginAsyncTypebox<{
+  ctx: minitwit.Context;
+  limits: AbuseLimits;
+}> = async (app, { ctx, limits }) => {
   app.get('/login', async (request, reply) => {
-    if (await currentUser(db, request)) return reply.redirect('/');
+    if (await request.currentUser()) return reply.redirect('/');
     return renderPage(request, reply, 'login', { title: 'Sign In', user: undefined, form: {} });
   });
 
   /** Signs in; a Werkzeug hash from the original's database is accepted and replaced by ours. */
   app.post('/login', { schema: { body: LoginForm } }, async (request, reply) => {
-    if (await currentUser(db, request)) return reply.redirect('/');
+    if (await request.currentUser()) return reply.redirect('/');
     const { username, password } = request.body;
     try {
-      const user = await minitwit.signIn(db, username, password, { limits, client: request.ip });
+      const user = await minitwit.signIn(ctx, username, password, { limits, client: request.ip });
       startSession(request, reply, user);
     } catch (error) {
       const data = { title: 'Sign In', user: undefined, error: brokenRule(error), form: { username } };
@@ -53,15 +53,15 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; limits: A
   });
 
   app.get('/register', async (request, reply) => {
-    if (await currentUser(db, request)) return reply.redirect('/');
+    if (await request.currentUser()) return reply.redirect('/');
     return renderPage(request, reply, 'register', { title: 'Sign Up', user: undefined, form: {} });
   });
 
   app.post('/register', { schema: { body: RegisterForm } }, async (request, reply) => {
-    if (await currentUser(db, request)) return reply.redirect('/');
+    if (await request.currentUser()) return reply.redirect('/');
     const { username, email } = request.body;
     try {
-      await minitwit.register(db, 'web', request.body, { limits, client: request.ip });
+      await minitwit.register(ctx, request.body, { limits, client: request.ip });
     } catch (error) {
       const data = { title: 'Sign Up', user: undefined, error: brokenRule(error), form: { username, email } };
       return renderPage(request, reply, 'register', data);
@@ -74,8 +74,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; limits: A
   // token. Signing out ends every session of the user (a copied cookie too), not just this browser's.
   const asUser = { changesState: true, needsSessionToken: true };
   app.get('/logout', { config: asUser, exposeHeadRoute: false }, async (request, reply) => {
-    const user = await currentUser(db, request);
-    if (user) await minitwit.signOut(db, user.userId);
+    const user = await request.currentUser();
+    if (user) await minitwit.signOut(ctx, user.userId);
     flash(request, reply, 'You were logged out');
     endSession(request, reply);
     return reply.redirect('/public');

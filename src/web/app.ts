@@ -2,49 +2,46 @@
 // through buildApps (src/app.ts). Routes: timeline-routes.ts (/, /public, /<username>, follow, unfollow,
 // add_message) and account-routes.ts (login, register, logout); templates in views/, the stylesheet in static/.
 import Fastify, { type FastifyInstance } from 'fastify';
-import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { avatarRoutes } from './avatars.js';
 import { createAbuseLimits } from '../abuse-limits.js';
-import { resolveSessionSecret } from '../config.js';
-import { describeError, HttpError, setErrorHeaders } from '../http/errors.js';
-import { frameworkRefusal } from '../http/framework-errors.js';
+import { errorReplies } from '../http/error-replies.js';
 import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
-import { UnknownUserError } from '../minitwit.js';
+import { UnknownUserError, type Context } from '../minitwit.js';
 import { observability } from '../observability/plugin.js';
 import { accountRoutes } from './account-routes.js';
-import { refuseCrossSiteRequests, requireSessionToken } from './csrf.js';
+import { csrf } from './csrf.js';
+import { flashes } from './flashes.js';
 import { renderErrorPage, STATIC_DIR } from './pages.js';
-import { currentUser, sessionOnSend, sessionPolicy } from './session.js';
+import { sessions } from './sessions.js';
 import { timelineRoutes } from './timeline-routes.js';
 
 // A 10,000-character message of 4-byte characters is 120 kB once form-encoded (%F0%9F%98%80 each).
 const WEB_BODY_LIMIT = 160 * 1024;
 
 export async function buildWebApp(services: Services): Promise<FastifyInstance> {
-  const { db, config } = services;
+  const { db, cache, config } = services;
+  const ctx: Context = { db, cache, source: 'web' };
   const app = Fastify(serverOptions(services, WEB_BODY_LIMIT, 'web'));
   app.setValidatorCompiler(validatorCompiler);
   // First, so that its hooks count and log every request, those refused by the hooks below too.
   await app.register(observability, { role: 'web', db, metricsToken: config.metricsToken });
 
-  // Every error is a page in the layout; 5xx details stay in the log.
-  app.setErrorHandler(async (error, request, reply) => {
-    const { status, message } = describeError(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const user = status === 503 ? undefined : await currentUser(db, request).catch(() => undefined);
-    const shown =
-      error instanceof UnknownUserError ? `There is no user called "${error.username}".` : message;
-    setErrorHeaders(reply, error);
-    return renderErrorPage(reply, status, shown, user);
-  });
-  app.setNotFoundHandler(async (request) => {
-    const refused = frameworkRefusal(request);
-    throw refused
-      ? new HttpError(refused.status, refused.message)
-      : new HttpError(404, 'There is no such page.');
+  // Every error is a page in the layout, with the navigation of whoever the request found signed in
+  // (an error renders without asking the database); 5xx details stay in the log.
+  await app.register(errorReplies, {
+    send: (reply, status, message, error) => {
+      const shown =
+        error instanceof UnknownUserError ? `There is no user called "${error.username}".` : message;
+      return renderErrorPage(reply, status, shown, reply.request.user);
+    },
+    // A page like any other: the layout shows who is signed in.
+    notFound: async (request) => {
+      await request.currentUser().catch(() => undefined);
+      return 'There is no such page.';
+    },
   });
 
   await app.register(helmet, {
@@ -76,14 +73,10 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
   app.addHook('onSend', async (request, reply) => {
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');
   });
-  const secret = resolveSessionSecret(config);
-  app.decorate('sessionPolicy', sessionPolicy(config, secret));
-  // Signed with the first secret; a cookie signed with SESSION_SECRET_PREVIOUS is still accepted.
-  await app.register(cookie, { secret: app.sessionPolicy.secrets });
+  await app.register(sessions, { ctx, config });
+  await app.register(flashes);
   await app.register(formbody);
-  app.addHook('onRequest', refuseCrossSiteRequests);
-  app.addHook('preHandler', requireSessionToken);
-  sessionOnSend(app);
+  await app.register(csrf);
   await app.register(fastifyStatic, {
     root: STATIC_DIR,
     prefix: '/static/',
@@ -93,15 +86,15 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     maxAge: 86_400_000,
   });
 
-  // Asked for by crawlers and browsers: answered as what they are, not as an HTML page that says 404.
   await app.register(avatarRoutes);
+  // Asked for by crawlers and browsers: answered as what they are, not as an HTML page that says 404.
   app.get('/robots.txt', async (_request, reply) =>
     reply.type('text/plain; charset=utf-8').send('User-agent: *\nAllow: /\n'),
   );
   app.get('/favicon.ico', async (_request, reply) => reply.redirect('/static/favicon.svg', 301));
 
-  const limits = createAbuseLimits(db, config.limits);
-  await app.register(accountRoutes, { db, limits });
-  await app.register(timelineRoutes, { db, config });
+  const limits = createAbuseLimits(db, config);
+  await app.register(accountRoutes, { ctx, limits });
+  await app.register(timelineRoutes, { ctx, cache, config });
   return app;
 }

@@ -18,11 +18,20 @@
 //    Accept */*, its own User-Agent) and curl send none of these: they are not browsers carrying a
 //    victim's cookie, and need no token. Signing in and up need none either: there is no session yet
 //    (wall 1 and SameSite cover them).
-import type { FastifyReply, FastifyRequest } from 'fastify';
+//
+// A session's token is an HMAC of its id with the session secret: another site cannot read it from our
+// pages nor compute it, it changes with every sign-in, and checking it needs no storage.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { HttpError } from '../http/errors.js';
-import { hasSession, isSessionToken } from './session.js';
+import { sessionOf, type Session } from './sessions.js';
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The token this session's links and forms carry, or undefined when no one is signed in. */
+    csrfToken(): string | undefined;
+  }
   interface FastifyContextConfig {
     /** A GET that changes state (follow, unfollow, logout): guarded like a POST. */
     changesState?: boolean;
@@ -54,9 +63,18 @@ const refusal = (reason: string) =>
     `MiniTwit refused this request because ${reason}. Use the links and forms on MiniTwit's own pages.`,
   );
 
-export async function refuseCrossSiteRequests(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  const reason = crossSiteReason(request);
-  if (reason) throw refusal(reason);
+const tokenOf = (session: Session, secret: string) =>
+  createHmac('sha256', secret).update(`csrf:${session.userId}:${session.id}`).digest('base64url');
+
+/** Whether `token` is that session's CSRF token (signed with the current or the previous secret). */
+function isSessionToken(request: FastifyRequest, token: unknown): boolean {
+  const { session } = sessionOf(request);
+  if (!session || typeof token !== 'string') return false;
+  const given = Buffer.from(token);
+  return request.server.sessionPolicy.secrets.some((secret) => {
+    const expected = Buffer.from(tokenOf(session, secret));
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
 
 /** Whether any header says a browser sent the request (see the rule above). */
@@ -75,12 +93,26 @@ function givenToken(request: FastifyRequest): unknown {
   return fromQuery ?? (request.body as { csrf_token?: unknown } | undefined)?.csrf_token;
 }
 
-export async function requireSessionToken(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  if (!request.routeOptions.config.needsSessionToken) return;
-  // Without a session there is no one to act as: the route answers 401 (or, signing out, does nothing).
-  if (!hasSession(request) || !looksLikeBrowser(request)) return;
-  if (!isSessionToken(request, givenToken(request)))
-    throw refusal(
-      'the link or form did not come from your current session (it may be from another site, or older than your last sign-in: reload the page)',
-    );
-}
+/** Both walls on every route of the app that registers it (fastify-plugin). */
+export const csrf = fp(
+  async (app) => {
+    app.decorateRequest('csrfToken', function (this: FastifyRequest) {
+      const { session } = sessionOf(this);
+      return session && tokenOf(session, this.server.sessionPolicy.secrets[0]!);
+    });
+    app.addHook('onRequest', async (request) => {
+      const reason = crossSiteReason(request);
+      if (reason) throw refusal(reason);
+    });
+    app.addHook('preHandler', async (request) => {
+      if (!request.routeOptions.config.needsSessionToken) return;
+      // Without a session there is no one to act as: the route answers 401 (or, signing out, does nothing).
+      if (!sessionOf(request).session || !looksLikeBrowser(request)) return;
+      if (!isSessionToken(request, givenToken(request)))
+        throw refusal(
+          'the link or form did not come from your current session (it may be from another site, or older than your last sign-in: reload the page)',
+        );
+    });
+  },
+  { name: 'minitwit-csrf', dependencies: ['minitwit-sessions'] },
+);

@@ -8,7 +8,7 @@ import LinkifyIt from 'linkify-it';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Profile, TimelineMessage } from '../minitwit.js';
 import { avatarUrl } from './avatars.js';
-import { csrfToken, takeFlashes } from './session.js';
+import { takeFlashes } from './flashes.js';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -125,7 +125,7 @@ export function renderPage(
     flashes: takeFlashes(request, reply),
     ...ASSETS,
     // The session's CSRF token, for the links and forms that act as the signed-in user (csrf.ts).
-    csrfToken: data.user ? csrfToken(request) : undefined,
+    csrfToken: data.user ? request.csrfToken() : undefined,
   });
   return sendPage(reply, html);
 }
@@ -148,7 +148,7 @@ export function renderErrorPage(
   user: Profile | undefined,
 ): FastifyReply {
   const title = STATUS_TITLES[status] ?? 'Error';
-  const csrf = user ? csrfToken(reply.request) : undefined;
+  const csrf = user ? reply.request.csrfToken() : undefined;
   const data = { title, status, message, user, flashes: [], ...ASSETS, csrfToken: csrf };
   const html = eta.render('error', data);
   return reply.code(status).type('text/html; charset=utf-8').send(html);

@@ -4,8 +4,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { pageKey, type ReadCache, type Scope } from '../caching/read-cache.js';
 import type { Config } from '../config.js';
-import type { Queryable } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
 import { PerUserConcurrency } from '../http/per-user-concurrency.js';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
@@ -20,7 +20,7 @@ import {
   userPath,
   type Html,
 } from './pages.js';
-import { currentUser, flash, hasFlash } from './session.js';
+import { flash, hasFlash } from './flashes.js';
 
 const PER_PAGE = 30;
 
@@ -53,16 +53,6 @@ const pageViewOf = (rows: minitwit.TimelineMessage[]): PageView => {
   };
 };
 
-/**
- * The page views, kept in the read cache; read fresh (and not kept) while the browser holds a flash: it
- * has just written (posted, followed) and must see that at once, whichever replica serves it.
- */
-const pageShape = (request: FastifyRequest): minitwit.TimelineShape<PageView> => ({
-  name: 'web',
-  shape: pageViewOf,
-  fresh: hasFlash(request),
-});
-
 const pageView = (path: string, page: PageView) => ({
   messagesHtml: page.messagesHtml,
   olderUrl: page.older === undefined ? undefined : `${path}?before=${page.older}`,
@@ -70,31 +60,19 @@ const pageView = (path: string, page: PageView) => ({
 
 /**
  * Signed out, with no flash waiting, a timeline's page is the same for every reader: it is kept whole in
- * the read cache, and a cached read renders nothing. `heading`: the page's title and path, given whose
- * timeline it is (a user's timeline) or not.
+ * the read cache, and a cached read renders nothing.
  */
 const signedOutReader = (request: FastifyRequest, user: minitwit.Profile | undefined) =>
   !user && !hasFlash(request);
 
-const wholePageShape = (
-  heading: (owner: minitwit.Profile | undefined) => { title: string | Html; path: string },
-): minitwit.TimelineShape<string> => ({
-  name: 'web-page',
-  shape: (rows, owner) => {
-    const { title, path } = heading(owner);
-    return renderSignedOutPage('timeline', { title, ...pageView(path, pageViewOf(rows)) });
-  },
-});
-
 const PUBLIC_HEADING = { title: 'Public Timeline', path: '/public' };
-const publicPage = wholePageShape(() => PUBLIC_HEADING);
-const userPage = wholePageShape((owner) => ({
-  title: profileTitle(owner?.username ?? ''),
-  path: userPath(owner?.username ?? ''),
-}));
 
-async function requireUser(db: Queryable, request: FastifyRequest): Promise<minitwit.Profile> {
-  const user = await currentUser(db, request);
+/** A whole signed-out timeline page: its title and path, and its rows. */
+const wholePage = (heading: { title: string | Html; path: string }, rows: minitwit.TimelineMessage[]) =>
+  renderSignedOutPage('timeline', { ...heading, ...pageView(heading.path, pageViewOf(rows)) });
+
+async function requireUser(request: FastifyRequest): Promise<minitwit.Profile> {
+  const user = await request.currentUser();
   if (!user) throw new HttpError(401, 'You have to sign in to do that.');
   return user;
 }
@@ -107,28 +85,48 @@ async function requireUser(db: Queryable, request: FastifyRequest): Promise<mini
 const TIMELINE_READS_PER_USER = 2;
 
 export const timelineRoutes: FastifyPluginAsyncTypebox<{
-  db: Queryable;
+  ctx: minitwit.Context;
+  cache: ReadCache;
   config: Pick<Config, 'followLimit'>;
-}> = async (app, { db, config }) => {
+}> = async (app, { ctx, cache, config }) => {
   const timelineReads = new PerUserConcurrency(TIMELINE_READS_PER_USER);
+  /**
+   * A page's view, kept in the read cache; read fresh (and not kept) while the browser holds a flash: it
+   * has just written (posted, followed) and must see that at once, whichever replica serves it.
+   */
+  const cachedView = (
+    request: FastifyRequest,
+    scope: Scope,
+    page: minitwit.PageRequest,
+    load: () => Promise<minitwit.TimelineMessage[]>,
+  ) => cache.read(scope, pageKey('web', page), async () => pageViewOf(await load()), hasFlash(request));
+
   /** My timeline: my messages and those of everyone I follow; signed out, the public one. */
   app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
-    const user = await currentUser(db, request);
+    const user = await request.currentUser();
     if (!user) return reply.redirect('/public');
+    const page = pageOf(request.query.before);
     const rows = await timelineReads.run(user.userId, () =>
-      minitwit.personalTimelineAs(db, user, pageOf(request.query.before), pageShape(request)),
+      cachedView(request, `personal:${user.userId}`, page, () => minitwit.personalTimeline(ctx, user, page)),
     );
-    const page = pageView('/', rows);
-    return renderPage(request, reply, 'timeline', { title: 'My Timeline', user, twitbox: true, ...page });
+    return renderPage(request, reply, 'timeline', {
+      title: 'My Timeline',
+      user,
+      twitbox: true,
+      ...pageView('/', rows),
+    });
   });
 
   /** Everyone's latest messages. */
   app.get('/public', { schema: { querystring: PageQuery } }, async (request, reply) => {
-    const user = await currentUser(db, request);
+    const user = await request.currentUser();
     const page = pageOf(request.query.before);
-    if (signedOutReader(request, user))
-      return sendPage(reply, await minitwit.publicTimelineAs(db, page, publicPage));
-    const rows = await minitwit.publicTimelineAs(db, page, pageShape(request));
+    const load = () => minitwit.publicTimeline(ctx, page);
+    if (signedOutReader(request, user)) {
+      const whole = async () => wholePage(PUBLIC_HEADING, await load());
+      return sendPage(reply, await cache.read('public', pageKey('web-page', page), whole));
+    }
+    const rows = await cachedView(request, 'public', page, load);
     return renderPage(request, reply, 'timeline', {
       title: PUBLIC_HEADING.title,
       user,
@@ -141,30 +139,27 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     '/:username',
     { schema: { params: UsernameParams, querystring: PageQuery } },
     async (request, reply) => {
-      const user = await currentUser(db, request);
+      const user = await request.currentUser();
+      const profile = await minitwit.profileOf(ctx, request.params.username);
+      const page = pageOf(request.query.before);
+      const load = () => minitwit.userTimeline(ctx, profile, page);
+      const scope = `author:${profile.userId}` as const;
+      const url = userPath(profile.username);
+      const title = profileTitle(profile.username);
       if (signedOutReader(request, user)) {
-        const whole = await minitwit.userTimelineAs(
-          db,
-          request.params.username,
-          pageOf(request.query.before),
-          userPage,
-        );
-        return sendPage(reply, whole.messages);
+        const whole = async () => wholePage({ title, path: url }, await load());
+        return sendPage(reply, await cache.read(scope, pageKey('web-page', page), whole));
       }
-      const timeline = await minitwit.userTimelineAs(
-        db,
-        request.params.username,
-        pageOf(request.query.before),
-        pageShape(request),
-        user,
-      );
-      const url = userPath(timeline.profile.username);
+      const [followed, rows] = await Promise.all([
+        user ? minitwit.isFollowing(ctx, user, profile) : false,
+        cachedView(request, scope, page, load),
+      ]);
       return renderPage(request, reply, 'timeline', {
-        title: profileTitle(timeline.profile.username),
+        title,
         user,
-        profile: { userId: timeline.profile.userId, url },
-        followed: timeline.followed,
-        ...pageView(url, timeline.messages),
+        profile: { userId: profile.userId, url },
+        followed,
+        ...pageView(url, rows),
       });
     },
   );
@@ -177,9 +172,9 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     '/:username/follow',
     { ...changesState, schema: { params: UsernameParams } },
     async (request, reply) => {
-      const user = await requireUser(db, request);
+      const user = await requireUser(request);
       try {
-        const whom = await minitwit.follow(db, 'web', user, request.params.username, config);
+        const whom = await minitwit.follow(ctx, user, request.params.username, config.followLimit);
         flash(request, reply, `You are now following "${whom.username}"`);
         return reply.redirect(userPath(whom.username));
       } catch (error) {
@@ -194,8 +189,8 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     '/:username/unfollow',
     { ...changesState, schema: { params: UsernameParams } },
     async (request, reply) => {
-      const user = await requireUser(db, request);
-      const whom = await minitwit.unfollow(db, 'web', user, request.params.username);
+      const user = await requireUser(request);
+      const whom = await minitwit.unfollow(ctx, user, request.params.username);
       flash(request, reply, `You are no longer following "${whom.username}"`);
       return reply.redirect(userPath(whom.username));
     },
@@ -206,9 +201,9 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     '/add_message',
     { config: { needsSessionToken: true }, schema: { body: MessageForm } },
     async (request, reply) => {
-      const user = await requireUser(db, request);
+      const user = await requireUser(request);
       try {
-        await minitwit.postMessage(db, 'web', user, request.body.text);
+        await minitwit.postMessage(ctx, user, request.body.text);
         flash(request, reply, 'Your message was recorded');
       } catch (error) {
         if (!(error instanceof minitwit.RuleError)) throw error;

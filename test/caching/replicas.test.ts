@@ -4,35 +4,34 @@
 import type { FastifyInstance } from 'fastify';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApps, startDatabase } from '../../src/app.js';
-import { readCacheOf, type Scope } from '../../src/caching/read-cache.js';
-import type { Database } from '../../src/db/index.js';
+import { buildApps, startServices } from '../../src/app.js';
+import type { ReadCache, Scope } from '../../src/caching/read-cache.js';
 import * as minitwit from '../../src/minitwit.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { appsOn, startApi, testConfig, type TestApp } from '../helpers/app.js';
 import { path, register, sim, tweet } from '../helpers/simulator.js';
 
 let t: TestApp;
-let other: { api: FastifyInstance; db: Database; close: () => Promise<unknown> };
+let other: { api: FastifyInstance; cache: ReadCache; close: () => Promise<unknown> };
 
 beforeAll(async () => {
   t = await startApi();
   if (t.databaseUrl) {
     const config = testConfig({ DATABASE_URL: t.databaseUrl, MINITWIT_ROLE: 'api', LOG_LEVEL: 'silent' });
     const logger = createLogger(config, new Writable({ write: (_c, _e, done) => done() }));
-    const db = await startDatabase(config, logger);
-    const apps = await buildApps({ config, db, logger });
+    const services = await startServices(config, logger);
+    const apps = await buildApps(services);
     other = {
       api: apps.find((a) => a.role === 'api')!.app,
-      db,
+      cache: services.cache,
       close: async () => {
         await Promise.all(apps.map(({ app }) => app.close()));
-        await db.close();
+        await services.close();
       },
     };
   } else {
     const apps = await appsOn(t, {});
-    other = { api: apps.api, db: t.db, close: apps.close };
+    other = { api: apps.api, cache: t.cache, close: apps.close };
   }
   for (const name of ['ann', 'bob', 'cat']) await register(t.app, name);
 });
@@ -44,7 +43,7 @@ afterAll(async () => {
 type ApiMessage = { content: string; user: string };
 const contents = async (app: FastifyInstance, url: string) =>
   (await sim(app, 'GET', url)).json<ApiMessage[]>().map((m) => m.content);
-const cache = () => readCacheOf(other.db)!;
+const cache = () => other.cache;
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 /**
@@ -95,7 +94,7 @@ describe('two replicas on one database', () => {
     const [spam] = await t.db.query<{ id: number }>(
       "SELECT message_id AS id FROM messages WHERE text = 'spam'",
     );
-    await minitwit.flag(t.db, [spam!.id]);
+    await minitwit.flag({ db: t.db, cache: t.cache }, [spam!.id]);
     await untilDropped(bob);
     expect(await contents(other.api, path('/msgs', 'bob'))).toEqual([]);
     expect(await contents(other.api, '/msgs')).not.toContain('spam');
@@ -119,7 +118,7 @@ describe('one replica', () => {
     const [mine] = await t.db.query<{ id: number }>(
       "SELECT message_id AS id FROM messages WHERE text = 'mine'",
     );
-    await minitwit.flag(t.db, [mine!.id]);
+    await minitwit.flag({ db: t.db, cache: t.cache }, [mine!.id]);
     expect(await contents(t.app, path('/msgs', 'cat'))).toEqual([]);
     expect(await contents(t.app, '/msgs')).not.toContain('mine');
   });

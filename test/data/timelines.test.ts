@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { follow } from '../../src/data/follows.js';
-import {
-  flagMessages,
-  insertMessage,
-  personalTimeline,
-  publicTimeline,
-  userTimeline,
-} from '../../src/data/messages.js';
+import { flagMessages, personalTimeline, publicTimeline, userTimeline } from '../../src/data/messages.js';
 import { insertUser } from '../../src/data/users.js';
 import type { Database } from '../../src/db/index.js';
 import { openTestDatabase } from '../helpers/database.js';
+import { follow, insertMessage } from '../helpers/rows.js';
 
 let db: Database;
 const id: Record<string, number> = {};

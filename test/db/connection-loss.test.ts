@@ -5,7 +5,7 @@
 // must go on with a new connection. Only a server has connections to lose: on PGlite there is nothing here.
 import pg from 'pg';
 import { describe, expect, test } from 'vitest';
-import { isDatabaseUnavailable } from '../../src/http/errors.js';
+import { isDatabaseUnavailable } from '../../src/db/errors.js';
 import { serverDatabaseForSuite } from '../helpers/database.js';
 
 const serverRun = Boolean(process.env.DATABASE_URL);

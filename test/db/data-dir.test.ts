@@ -14,7 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, test } from 'vitest';
-import { loadConfig, resolveSessionSecret } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { sessionSecret } from '../../src/web/sessions.js';
 import { DataDirError, secureDataDir } from '../../src/db/data-dir.js';
 import { openPglite } from '../../src/db/pglite.js';
 
@@ -43,7 +44,7 @@ test('when the embedded database is created and used, then DATA_DIR and every fi
   const previous = process.umask(0o000); // the worst case: nothing masked
   try {
     const config = loadConfig({ DATA_DIR: dataDir });
-    resolveSessionSecret(config);
+    sessionSecret(config);
     // As openDatabase opens it (src/db/index.ts), but from the template rather than by initdb.
     secureDataDir(dataDir);
     const db = await openPglite({ dataDir: join(dataDir, 'pglite'), loadDataDir: template() });

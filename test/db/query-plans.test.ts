@@ -30,6 +30,10 @@ const recording: Queryable = {
   exec: (sql) => db.exec(sql),
 };
 
+/** The context each door gives an action (no read cache here: every read reaches the database). */
+const api = (db: Queryable): minitwit.Context => ({ db, source: 'api' });
+const web = (db: Queryable): minitwit.Context => ({ db, source: 'web' });
+
 async function as<T>(action: string, run: (db: Queryable) => Promise<T>): Promise<T> {
   currentAction = action;
   try {
@@ -117,55 +121,62 @@ test('no action of MiniTwit scans messages or follows sequentially', async () =>
     'SELECT user_id AS "userId" FROM users WHERE username = $1',
     [names.heavyFollower],
   );
-  const signedIn = await as('the signed-in user (web)', (q) => minitwit.findSessionUser(q, row!.userId));
+  const signedIn = await as('the signed-in user (web)', (q) => minitwit.findSessionUser(web(q), row!.userId));
   const follower = signedIn!.profile;
 
   const publicPage = await as('public timeline (web, first page)', (q) =>
-    minitwit.publicTimeline(q, page(31)),
+    minitwit.publicTimeline(web(q), page(31)),
   );
-  await as('public timeline (API, no=100)', (q) => minitwit.publicTimeline(q, page(100)));
-  const tenPages = await minitwit.publicTimeline(db, page(300));
+  await as('public timeline (API, no=100)', (q) => minitwit.publicTimeline(api(q), page(100)));
+  const tenPages = await minitwit.publicTimeline(web(db), page(300));
   await as('public timeline, deep page (?before=)', (q) =>
-    minitwit.publicTimeline(q, page(31, tenPages.at(-1))),
+    minitwit.publicTimeline(web(q), page(31, tenPages.at(-1))),
   );
   expect(publicPage).toHaveLength(31);
 
-  const user = await as('user timeline (signed in)', (q) =>
-    minitwit.userTimeline(q, names.prolific, page(31), follower),
+  const user = await as('user timeline (signed in)', async (q) => {
+    const author = await minitwit.profileOf(web(q), names.prolific);
+    const [, messages] = await Promise.all([
+      minitwit.isFollowing(web(q), follower, author),
+      minitwit.userTimeline(web(q), author, page(31)),
+    ]);
+    return messages;
+  });
+  await as('user timeline (API, no=100)', async (q) =>
+    minitwit.userTimeline(api(q), await minitwit.profileOf(api(q), names.prolific), page(100)),
   );
-  await as('user timeline (API, no=100)', (q) => minitwit.userTimeline(q, names.prolific, page(100)));
-  const older = await minitwit.userTimeline(db, names.prolific, page(300));
+  const prolific = await minitwit.profileOf(web(db), names.prolific);
+  const older = await minitwit.userTimeline(web(db), prolific, page(300));
   await as('user timeline, deep page', (q) =>
-    minitwit.userTimeline(q, names.prolific, page(31, older.messages.at(-1))),
+    minitwit.userTimeline(web(q), prolific, page(31, older.at(-1))),
   );
-  expect(user.messages).toHaveLength(31);
+  expect(user).toHaveLength(31);
 
   const personal = await as('personal timeline of a user following hundreds', (q) =>
-    minitwit.personalTimeline(q, follower, page(31)),
+    minitwit.personalTimeline(web(q), follower, page(31)),
   );
-  const deeper = await minitwit.personalTimeline(db, follower, page(300));
+  const deeper = await minitwit.personalTimeline(web(db), follower, page(300));
   await as('personal timeline, deep page', (q) =>
-    minitwit.personalTimeline(q, follower, page(31, deeper.at(-1))),
+    minitwit.personalTimeline(web(q), follower, page(31, deeper.at(-1))),
   );
   expect(personal).toHaveLength(31);
 
+  const heavy = await minitwit.profileOf(api(db), names.heavyFollower);
   const followed = await as('follows of a user following hundreds (API)', (q) =>
-    minitwit.followedNames(q, { username: names.heavyFollower }, 100),
+    minitwit.followedNames(api(q), heavy, 100),
   );
   expect(followed).toHaveLength(100);
   await as('follows of a user following hundreds (API, the most a list holds)', (q) =>
-    minitwit.followedNames(q, { username: names.heavyFollower }, 1000),
+    minitwit.followedNames(api(q), heavy, 1000),
   );
 
-  await as('posting (API)', (q) => minitwit.postMessage(q, 'api', { username: names.someone }, 'Hello'));
-  await as('posting (web)', (q) => minitwit.postMessage(q, 'web', { userId: follower.userId }, 'Hello'));
-  await as('following (API)', (q) =>
-    minitwit.follow(q, 'api', { username: names.someone }, names.other, { followLimit: 5000 }),
-  );
-  await as('unfollowing (API)', (q) => minitwit.unfollow(q, 'api', { username: names.someone }, names.other));
+  await as('posting (API)', (q) => minitwit.postMessage(api(q), { username: names.someone }, 'Hello'));
+  await as('posting (web)', (q) => minitwit.postMessage(web(q), { userId: follower.userId }, 'Hello'));
+  await as('following (API)', (q) => minitwit.follow(api(q), { username: names.someone }, names.other, 5000));
+  await as('unfollowing (API)', (q) => minitwit.unfollow(api(q), { username: names.someone }, names.other));
   await expect(
     as('following past the limit (web)', (q) =>
-      minitwit.follow(q, 'web', { userId: follower.userId }, names.someone, { followLimit: 10 }),
+      minitwit.follow(web(q), { userId: follower.userId }, names.someone, 10),
     ),
   ).rejects.toThrow(minitwit.FollowLimitError);
 

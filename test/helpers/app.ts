@@ -1,8 +1,9 @@
-// Starts MiniTwit for a test as the server does (src/app.ts: startDatabase, then buildApps), on a fresh
+// Starts MiniTwit for a test as the server does (src/app.ts: startServices, then buildApps), on a fresh
 // clone of the test database, with every log line captured so tests can read them.
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { buildApps, startDatabase } from '../../src/app.js';
+import { buildApps, startServices } from '../../src/app.js';
+import type { ReadCache } from '../../src/caching/read-cache.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -17,6 +18,8 @@ export interface TestApp {
   metrics: FastifyInstance;
   /** The database as the apps use it (instrumented). */
   db: Database;
+  /** The apps' read cache. */
+  cache: ReadCache;
   databaseUrl: string | undefined;
   config: Config;
   /** Every log line written so far, parsed. */
@@ -70,8 +73,8 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const wrap = options.wrapDatabase ?? ((db: Database) => db);
   // A server database is opened from the configuration, as in production.
   const open = async () => wrap(clone.url ? await openDatabase(config, logger) : await clone.open());
-  const db = await startDatabase(config, logger, { open });
-  const apps = await buildApps({ config, db, logger });
+  const services = await startServices(config, logger, { open });
+  const apps = await buildApps(services);
   const byRole = (role: string) => {
     const found = apps.find((a) => a.role === role)?.app;
     if (!found) throw new Error(`this test started role ${config.role}, not ${role}`);
@@ -88,14 +91,15 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     get metrics() {
       return byRole('metrics');
     },
-    db,
+    db: services.db,
+    cache: services.cache,
     databaseUrl: clone.url,
     config,
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     rawLogs: () => [...lines],
     close: async () => {
       await Promise.all(apps.map(({ app }) => app.close()));
-      await db.close();
+      await services.close();
     },
   };
 }
@@ -113,7 +117,7 @@ export async function appsOn(t: TestApp, env: Record<string, string>) {
       done();
     },
   });
-  const apps = await buildApps({ config, db: t.db, logger: createLogger(config, sink) });
+  const apps = await buildApps({ config, db: t.db, cache: t.cache, logger: createLogger(config, sink) });
   const byRole = (role: string) => apps.find((a) => a.role === role)!.app;
   return {
     web: byRole('web'),

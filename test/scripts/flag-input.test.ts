@@ -2,7 +2,7 @@
 // flag some other message.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { run as flag } from '../../scripts/commands/flag.js';
-import { insertMessage } from '../../src/data/messages.js';
+import { insertMessage } from '../helpers/rows.js';
 import { insertUser } from '../../src/data/users.js';
 import type { Database } from '../../src/db/index.js';
 import { openTestDatabase } from '../helpers/database.js';

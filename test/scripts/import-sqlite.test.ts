@@ -132,7 +132,7 @@ test('when an original MiniTwit is imported, then what fits is copied with its i
   ]);
   expect(messages[0]!.at.getTime()).toBe(T0 * 1000);
   expect(messages[3]!.at.getTime()).toBe(0);
-  const shown = (await publicTimeline(db, { limit: 10 })).map((m) => m.messageId);
+  const shown = (await publicTimeline({ db, source: 'web' }, { limit: 10 })).map((m) => m.messageId);
   expect(shown).not.toContain(12);
 });
 
@@ -149,10 +149,10 @@ test('when it is imported again, then nothing is added and every row is counted 
 });
 
 test('when imported users sign in with their old passwords, then they get in; new posts get new ids', async () => {
-  expect((await signIn(db, ANN, 'ann pass')).userId).toBe(1);
-  expect((await signIn(db, '12345', 'numbers')).userId).toBe(2);
-  await expect(signIn(db, ANN, 'wrong')).rejects.toThrow('Invalid password');
-  await postMessage(db, 'web', { userId: 1 }, 'my first post after the move');
+  expect((await signIn({ db, source: 'web' }, ANN, 'ann pass')).userId).toBe(1);
+  expect((await signIn({ db, source: 'web' }, '12345', 'numbers')).userId).toBe(2);
+  await expect(signIn({ db, source: 'web' }, ANN, 'wrong')).rejects.toThrow('Invalid password');
+  await postMessage({ db, source: 'web' }, { userId: 1 }, 'my first post after the move');
   const [newest] = await db.query<{ id: number }>('SELECT max(message_id) AS id FROM messages');
   expect(newest!.id).toBe(15); // after the highest imported id, 14
 });

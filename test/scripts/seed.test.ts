@@ -46,12 +46,15 @@ test('the data is skewed: a few are followed and write far more than most, and s
 });
 
 test('the app works on the seeded data: sign-in with the documented password, new users and posts get new ids', async () => {
-  const profile = await minitwit.signIn(db, 'seed42', SEED_PASSWORD);
+  const profile = await minitwit.signIn({ db, source: 'api' }, 'seed42', SEED_PASSWORD);
   expect(profile.username).toBe('seed42');
-  const newcomer = await minitwit.register(db, 'api', { username: 'newcomer', email: 'n@x', password: 'p' });
+  const newcomer = await minitwit.register(
+    { db, source: 'api' },
+    { username: 'newcomer', email: 'n@x', password: 'p' },
+  );
   expect(newcomer).toBeGreaterThan(await count("SELECT max(user_id) FROM users WHERE username LIKE 'seed%'"));
-  await minitwit.postMessage(db, 'api', { username: 'newcomer' }, 'first!');
-  const [newest] = await minitwit.publicTimeline(db, { limit: 1 });
+  await minitwit.postMessage({ db, source: 'api' }, { username: 'newcomer' }, 'first!');
+  const [newest] = await minitwit.publicTimeline({ db, source: 'api' }, { limit: 1 });
   expect(newest).toMatchObject({ text: 'first!', username: 'newcomer' });
 });
 

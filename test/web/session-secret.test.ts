@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig, resolveSessionSecret } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { sessionSecret } from '../../src/web/sessions.js';
 
 const DATABASE_URL = 'postgres://minitwit@db/minitwit';
 const dir = mkdtempSync(join(tmpdir(), 'minitwit-secret-'));
@@ -24,19 +25,19 @@ describe('SESSION_SECRET', () => {
   });
 
   test('when it is set, then it is used', () => {
-    const sessionSecret = 'x'.repeat(40);
-    const config = loadConfig({ DATABASE_URL, SESSION_SECRET: sessionSecret });
-    expect(resolveSessionSecret(config)).toBe(sessionSecret);
+    const secret = 'x'.repeat(40);
+    const config = loadConfig({ DATABASE_URL, SESSION_SECRET: secret });
+    expect(sessionSecret(config)).toBe(secret);
   });
 
   test('when embedded without one, then a random secret is made once, kept with mode 0600 and reused', () => {
     const config = loadConfig({ DATA_DIR: join(dir, 'data') });
-    const first = resolveSessionSecret(config);
+    const first = sessionSecret(config);
     const file = join(dir, 'data', 'session-secret');
     expect(first.length).toBeGreaterThanOrEqual(32);
     expect(readFileSync(file, 'utf8').trim()).toBe(first);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(resolveSessionSecret(config)).toBe(first);
-    expect(resolveSessionSecret(loadConfig({ DATA_DIR: join(dir, 'other') }))).not.toBe(first);
+    expect(sessionSecret(config)).toBe(first);
+    expect(sessionSecret(loadConfig({ DATA_DIR: join(dir, 'other') }))).not.toBe(first);
   });
 });

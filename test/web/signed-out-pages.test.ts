@@ -44,7 +44,7 @@ describe('a signed-out reader', () => {
     expect((await signedOut().get('/public')).body).toContain('soon flagged, whole page');
     expect((await signedOut().get(userUrl(author.username))).body).toContain('soon flagged, whole page');
 
-    await minitwit.flag(t.db, [await messageId('soon flagged, whole page')]);
+    await minitwit.flag({ db: t.db, cache: t.cache }, [await messageId('soon flagged, whole page')]);
     expect((await signedOut().get('/public')).body).not.toContain('soon flagged, whole page');
     expect((await signedOut().get(userUrl(author.username))).body).not.toContain('soon flagged, whole page');
   });

@@ -43,10 +43,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'minitwit-backup-'));
   source = await fresh();
   const { db } = source;
-  await register(db, 'api', { username: `Ann O'Brien "the 2nd"`, email: 'ann@example.com', password: 'x' });
-  await register(db, 'api', { username: '007', email: 'bond@example.com', password: 'y' });
-  for (const text of AWKWARD_TEXTS) await postMessage(db, 'api', { username: `Ann O'Brien "the 2nd"` }, text);
-  await follow(db, 'api', { username: '007' }, `Ann O'Brien "the 2nd"`, { followLimit: 10 });
+  await register(
+    { db, source: 'api' },
+    { username: `Ann O'Brien "the 2nd"`, email: 'ann@example.com', password: 'x' },
+  );
+  await register({ db, source: 'api' }, { username: '007', email: 'bond@example.com', password: 'y' });
+  for (const text of AWKWARD_TEXTS)
+    await postMessage({ db, source: 'api' }, { username: `Ann O'Brien "the 2nd"` }, text);
+  await follow({ db, source: 'api' }, { username: '007' }, `Ann O'Brien "the 2nd"`, 10);
 });
 
 afterAll(async () => {
@@ -88,7 +92,7 @@ test('when backing up and restoring into another database, then every table and 
   const after = (await target.db.transaction(inventory)).filter((t) => t.table !== 'backups');
   expect(after).toEqual(before);
   // New rows get new ids after the restore: the identity sequences came along.
-  await postMessage(target.db, 'api', { username: '007' }, 'after the restore');
+  await postMessage({ db: target.db, source: 'api' }, { username: '007' }, 'after the restore');
   const [newest] = await target.db.query<{ id: number }>('SELECT max(message_id) AS id FROM messages');
   const [old] = await source.db.query<{ id: number }>('SELECT max(message_id) AS id FROM messages');
   expect(newest!.id).toBe(old!.id + 1);
@@ -98,7 +102,7 @@ test('when the target database holds tables, then restore refuses without --forc
   await backup([], io(source, []));
   const file = join(dir, dumps().at(-1)!);
   const target = await fresh(); // migrated: it has (empty) tables
-  await postMessage(target.db, 'api', { username: 'nobody' }, 'x').catch(() => {});
+  await postMessage({ db: target.db, source: 'api' }, { username: 'nobody' }, 'x').catch(() => {});
   const out: string[] = [];
   expect(await restore([file], io(target, out))).toBe(2);
   expect(out.join('\n')).toMatch(/not empty .*--force/s);

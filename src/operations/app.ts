@@ -4,7 +4,7 @@
 // public web: publish or expose this port only to Prometheus and the orchestrator.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serverOptions, type Services } from '../http/server-options.js';
-import { readiness, sendMetrics } from './plugin.js';
+import { readiness, sendMetrics } from '../observability/plugin.js';
 
 export async function buildOperationsApp(services: Services): Promise<FastifyInstance> {
   const { db, config } = services;
