@@ -25,16 +25,13 @@ async function freePort(): Promise<number> {
 
 async function startServer(env: Record<string, string>, nodeOptions: string[] = []) {
   const [web, api, metrics] = [await freePort(), await freePort(), await freePort()];
-  const { child, output, exited } = spawnServer(
+  const { child, output, exited, printed } = spawnServer(
     { PORT: String(web), API_PORT: String(api), METRICS_PORT: String(metrics), ...env },
     nodeOptions,
   );
-  // A first start runs initdb (6-8 s, far more on a loaded machine).
-  for (let i = 0; i < 900 && !/api listening/.test(output()); i++) {
-    if (child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { child, web, api, exited, output };
+  // Until it listens (a first start runs initdb: seconds, far more on a loaded machine), or exits.
+  await printed(/api listening/);
+  return { child, web, api, metrics, exited, output, printed };
 }
 
 const stop = (child: ChildProcess) => child.kill('SIGTERM');
@@ -96,9 +93,14 @@ test('when SIGTERM arrives during requests, then they finish, new ones are refus
     request.write(body.slice(0, 10));
     return { request, rest: body.slice(10), status };
   });
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // The server has begun them all when its in-flight gauge (set as a request's headers are read) says so.
+  const inFlightNow = async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${server.metrics}/metrics`)).text();
+    return Number(/^minitwit_http_requests_in_flight\{role="api"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+  };
+  await vi.waitFor(async () => expect(await inFlightNow()).toBe(6), { timeout: 60_000, interval: 50 });
   stop(server.child);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(await server.printed(/shutting down/)).toBe(true);
   for (const { request, rest } of inFlight) request.end(rest);
   expect(await Promise.all(inFlight.map((r) => r.status))).toEqual([204, 204, 204, 204, 204, 204]);
   expect(await server.exited).toBe(0);

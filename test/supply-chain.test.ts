@@ -1,9 +1,20 @@
 // What `npm ci` installs, read from the lockfile: every package runs on the Node.js we support, and the
 // only install scripts that run are the ones package.json's allowScripts lets run, each reviewed (none
-// downloads anything; .npmrc makes any other one fail the install).
-import { readFileSync } from 'node:fs';
+// downloads anything; with our .npmrc, npm fails an install that would run any other one).
+import { execFile } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import semver from 'semver';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 
 interface LockedPackage {
   version?: string;
@@ -44,10 +55,70 @@ describe('the installed packages', () => {
     expect(allowed.sort()).toEqual(withScripts.sort());
   });
 
-  test('when npm installs, then unreviewed install scripts and unsupported engines fail the install', () => {
-    const npmrc = readFileSync('.npmrc', 'utf8');
-    expect(npmrc).toMatch(/^strict-allow-scripts=true$/m);
-    expect(npmrc).toMatch(/^engine-strict=true$/m);
+  test('when a package needs the source build, then prebuild-install is told to build from source', () => {
     expect(readFileSync('.prebuild-installrc', 'utf8')).toMatch(/^buildFromSource=true$/m);
+  });
+});
+
+// npm itself, under our .npmrc, installing local packages made here (offline: nothing is downloaded).
+describe('npm with our .npmrc', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'minitwit-npmrc-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const npmCli = process.env.npm_execpath;
+  const writeJson = (file: string, value: unknown) => writeFileSync(file, JSON.stringify(value));
+
+  /** A project in its own folder, with our .npmrc, depending on one local package; `npm install` in it. */
+  async function install(name: string, dependency: object, allowScripts?: Record<string, boolean>) {
+    const project = join(dir, name);
+    mkdirSync(join(project, 'dependency'), { recursive: true });
+    copyFileSync('.npmrc', join(project, '.npmrc'));
+    writeJson(join(project, 'dependency', 'package.json'), {
+      name: 'dependency',
+      version: '1.0.0',
+      ...dependency,
+    });
+    writeJson(join(project, 'package.json'), {
+      name,
+      version: '1.0.0',
+      dependencies: { dependency: 'file:./dependency' },
+      ...(allowScripts ? { allowScripts } : {}),
+    });
+    const [command, ...prefix] = npmCli ? [process.execPath, npmCli] : ['npm'];
+    const args = [...prefix, 'install', '--offline', '--no-audit', '--no-fund'];
+    const outcome = await new Promise<{ ok: boolean; output: string }>((resolve) => {
+      execFile(command, args, { cwd: project }, (error, stdout, stderr) =>
+        resolve({ ok: !error, output: `${stdout}${stderr}` }),
+      );
+    });
+    return { ...outcome, scriptRan: existsSync(join(project, 'dependency', 'ran')) };
+  }
+
+  const script = { scripts: { postinstall: "node -e \"require('fs').writeFileSync('ran', '')\"" } };
+
+  test(
+    'when a package does not support this Node.js, then the install fails',
+    { timeout: 120_000 },
+    async () => {
+      const { ok, output } = await install('engine', { engines: { node: '<1' } });
+      expect(ok).toBe(false);
+      expect(output).toMatch(/EBADENGINE|notsup/);
+    },
+  );
+
+  test(
+    'when a package has an install script that allowScripts does not name, then the install fails and the script does not run',
+    { timeout: 120_000 },
+    async () => {
+      const { ok, output, scriptRan } = await install('unreviewed', script);
+      expect(ok).toBe(false);
+      expect(output).toMatch(/ESTRICTALLOWSCRIPTS/);
+      expect(scriptRan).toBe(false);
+    },
+  );
+
+  test('when allowScripts names it, then it installs and its script runs', { timeout: 120_000 }, async () => {
+    const { ok, output, scriptRan } = await install('reviewed', script, { 'file:../dependency': true });
+    expect(ok, output).toBe(true);
+    expect(scriptRan).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
 // the process. The transaction must fail like any other unavailable-database error (a 503), and the pool
 // must go on with a new connection. Only a server has connections to lose: on PGlite there is nothing here.
 import pg from 'pg';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { isDatabaseUnavailable } from '../../src/db/errors.js';
 import { serverDatabaseForSuite } from '../helpers/database.js';
 
@@ -21,8 +21,15 @@ describe.runIf(serverRun)('when the connection of a transaction dies between two
         const [backend] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
         // The server ends this transaction's connection (as a restart would: FATAL 57P01)...
         await killer.query('SELECT pg_terminate_backend($1)', [backend!.pid]);
-        // ...and the client hears of it while no statement of ours is running.
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        // ...and the client hears of it while no statement of ours is running: the backend sends its FATAL
+        // before it exits, so once the server no longer lists it, the message is on its way to us.
+        await vi.waitFor(
+          async () =>
+            expect(
+              (await killer.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [backend!.pid])).rowCount,
+            ).toBe(0),
+          { timeout: 20_000, interval: 20 },
+        );
         return tx.query('SELECT 1');
       })
       .then(

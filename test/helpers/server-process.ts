@@ -9,6 +9,8 @@ export interface ServerProcess {
   output: () => string;
   /** Its exit code once it has exited. */
   exited: Promise<number | null>;
+  /** Resolves as soon as the output matches `pattern` (it is told of every chunk); false when it exits first. */
+  printed: (pattern: RegExp) => Promise<boolean>;
 }
 
 /** Starts the server on loopback with only PATH from our environment, plus `env`. */
@@ -18,8 +20,27 @@ export function spawnServer(env: Record<string, string>, nodeOptions: string[] =
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const watchers = new Set<() => void>();
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const watcher of watchers) watcher();
+  };
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  const printed = (pattern: RegExp) =>
+    new Promise<boolean>((resolve) => {
+      const check = () => {
+        if (!pattern.test(output)) return;
+        watchers.delete(check);
+        resolve(true);
+      };
+      watchers.add(check);
+      check();
+      void exited.then(() => {
+        watchers.delete(check);
+        resolve(pattern.test(output));
+      });
+    });
+  return { child, output: () => output, exited, printed };
 }

@@ -2,7 +2,7 @@
 // header or a message must not reach them as raw control characters (an escape sequence that clears or
 // rewrites the screen, a C1 CSI, a right-to-left override that reverses what follows).
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import { SIMULATOR_AUTH } from '../helpers/simulator.js';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -68,9 +68,12 @@ describe('pretty lines (a person at a terminal)', () => {
     const logger = createLogger({ logLevel: 'info', logFormat: 'pretty' }, sink);
     logger.info({ path: `/${HOSTILE}` }, `message ${HOSTILE}`);
     logger.flush();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // pino-pretty writes on its own schedule: the line is waited for, not a time.
+    await vi.waitFor(() => expect(lines.join('\n')).toContain('message ok'), {
+      timeout: 20_000,
+      interval: 10,
+    });
     const output = lines.join('\n');
-    expect(output).toContain('message ok');
     expect(output).toContain('\\u001b[2J');
     expect(output).toContain('\\u202e');
     expect(output).toContain('\\u009b');
