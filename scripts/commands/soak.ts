@@ -96,13 +96,13 @@ export const run = defineCommand(
       const s = await sample(values.metrics);
       const minute = (performance.now() - started) / 60_000;
       series.push({ minute, ...s });
-      io.out(
-        `${minute.toFixed(1)} min: rss ${mib(s.rss)} MiB, heap used ${mib(s.heap)} MiB`,
-      );
+      io.out(`${minute.toFixed(1)} min: rss ${mib(s.rss)} MiB, heap used ${mib(s.heap)} MiB`);
       await Promise.race([sleep(10_000), load.catch(() => undefined)]);
     }
     const result = await load;
-    const failures = Object.fromEntries(Object.entries(result.statuses).filter(([status]) => Number(status) >= 300));
+    const failures = Object.fromEntries(
+      Object.entries(result.statuses).filter(([status]) => Number(status) >= 300),
+    );
     const last = await sample(values.metrics);
     const highest = Math.max(...series.map((s) => s.rss), last.rss);
     io.out(
