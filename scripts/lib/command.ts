@@ -45,7 +45,7 @@ export async function loadOptional<T>(name: string, load: () => Promise<T>): Pro
     if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
     throw new MissingLibraryError(
       `${name} is not installed: it is an optional dependency, which the app image leaves out ` +
-        `(npm install --include=optional installs it; the backup image has it)`,
+        `(npm install --include=optional installs it)`,
     );
   }
 }

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { minitwit } from '../../scripts/commands/index.js';
+import { loadOptional } from '../../scripts/lib/command.js';
 
 const COMMANDS = [
   'migrate',
@@ -71,4 +72,15 @@ test('the package’s "bin" is the built CLI, which node runs', () => {
   expect(run.stderr.toString()).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout.toString().trim().split('\n')).toHaveLength(3);
+});
+
+describe('a tool’s optional library', () => {
+  test('loads when installed, and when not, the error names it and how to install it', async () => {
+    const croner = await loadOptional('croner', () => import('croner'));
+    expect(typeof croner.Cron).toBe('function');
+    const missing = 'no-such-package-for-minitwit';
+    await expect(loadOptional(missing, () => import(missing))).rejects.toThrow(
+      `${missing} is not installed: it is an optional dependency, which the app image leaves out (npm install --include=optional installs it)`,
+    );
+  });
 });
