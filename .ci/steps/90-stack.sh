@@ -223,8 +223,13 @@ node "$REPO/dist/scripts/scenario.js" --actions 5000 --seed ci-stack-unwritable 
 restarts_before=$(pg_restarts)
 compose exec -T -u root postgres chmod 000 /var/lib/pgbackrest/archive
 unwritable_at=$(date +%s)
+# A segment to archive at once (archive_timeout would switch within a minute of writes; here it did not
+# always, right after a PITR's promotion), so that every push fails while the replay runs.
+psql_app 'SELECT pg_switch_wal()' > /dev/null
 say "pgBackRest's repository unwritable; replaying 5000 more actions"
 replay unwritable "$WORK/unwritable.csv"
+psql_app 'SELECT pg_switch_wal()' > /dev/null
+figure "archive attempts failed during that replay" "$(psql_app 'SELECT failed_count FROM pg_stat_archiver')"
 restarts=$(($(pg_restarts) - restarts_before))
 figure "PostgreSQL restarts, repository unwritable" "$restarts"
 [ "$restarts" = 0 ] || fail "PostgreSQL restarted $restarts times while archiving failed"
@@ -268,7 +273,6 @@ wait_notified resolved MinitwitInstanceDown minitwit-api "$started_at" 300 || fa
 figure "resolution delivered (api healthy -> webhook)" "$(($(date +%s) - started_at)) s"
 
 # --- down, then up: nothing lost ------------------------------------------------------------------------
-psql_app() { compose exec -T postgres psql -U minitwit -d minitwit -Atc "$1"; }
 counts() { psql_app "SELECT (SELECT count(*) FROM users) || ' users, ' || (SELECT count(*) FROM messages) || ' messages, ' || (SELECT count(*) FROM follows) || ' follows'"; }
 before=$(counts)
 compose down
