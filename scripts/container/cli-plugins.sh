@@ -12,11 +12,20 @@ source "$(dirname "$0")/lib.sh"
 case "${1:-}" in -h | --help) usage_from_header "$0"; exit 0 ;; esac
 
 PLUGINS="${HOME:-/root}/.docker/cli-plugins"
+# Where Docker's packages put them (a machine with Docker CE has both), else ours.
+installed() {
+  local dir
+  for dir in "$PLUGINS" /usr/local/lib/docker/cli-plugins /usr/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins; do
+    [ -x "$dir/$1" ] && { printf '%s\n' "$dir/$1"; return 0; }
+  done
+  return 1
+}
 missing=()
 for package in docker-compose docker-buildx; do
-  [ -x "$PLUGINS/$package" ] || missing+=("$package")
+  installed "$package" > /dev/null || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  ensure_packages debian-archive-keyring
   apt_dir="$CACHE_DIR/apt-trixie"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$PLUGINS"
   echo 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main' \
@@ -33,4 +42,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   done
   rm -rf "$apt_dir/x"
 fi
-printf '%s\n' "$PLUGINS/docker-compose"
+installed docker-compose

@@ -72,7 +72,7 @@ trap 'rm -rf "$WORK"' EXIT
 # --- Debian trixie, minimal, trimmed as Debian's -slim images are -----------------------------------
 ensure_rootfs() {
   if [ -f "$ROOTFS_TAR" ] && [ -z "$(find "$ROOTFS_TAR" -mtime +7)" ]; then return 0; fi
-  ensure_packages debootstrap
+  ensure_packages debootstrap debian-archive-keyring
   local dir
   dir=$(mktemp -d "$CACHE_DIR/rootfs.XXXXXX")
   log "debootstrap $SUITE (minbase) from $MIRROR"
