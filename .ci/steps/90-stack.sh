@@ -257,7 +257,7 @@ figure "WAL archiving alert delivered after" "$(($(date +%s) - unwritable_at)) s
 compose exec -T -u root postgres chmod 750 /var/lib/pgbackrest/archive
 writable_at=$(date +%s)
 wal_archived_upto "$(psql_app 'SELECT pg_walfile_name(pg_switch_wal())')" || fail "archiving did not catch up"
-figure "WAL archiving caught up after" "$(($(date +%s) - writable_at)) s ($(psql_app 'SELECT archived_count || \x27 archived, \x27 || failed_count || \x27 failed attempts\x27 FROM pg_stat_archiver'))"
+figure "WAL archiving caught up after" "$(($(date +%s) - writable_at)) s ($(psql_app "SELECT archived_count || ' segments archived, ' || failed_count || ' failed attempts in all' FROM pg_stat_archiver"))"
 pgbackrest check > /dev/null 2>&1 || fail "pgbackrest check after the repository came back"
 
 # --- alerts that reach someone: the api service stopped, then started ---------------------------------
