@@ -18,7 +18,7 @@ if [ ! -f "$SCENARIO" ]; then
   # Without the course's scenario (CircleCI), one of the same shape from the scenario tool.
   SCENARIO=$(mktemp /tmp/minitwit-scenario.XXXXXX)
   trap 'rm -f "$SCENARIO"' EXIT
-  node dist/scripts/scenario.js --actions 10000 --users 300 --seed rolling-update --out "$SCENARIO"
+  node dist/scripts/minitwit.js scenario --actions 10000 --users 300 --seed rolling-update --out "$SCENARIO"
 fi
 scripts/deploy/rolling-update.sh --csv "$SCENARIO" --limit "${ROLLING_LIMIT:-10000}" --fault-limit "${FAULT_LIMIT:-5000}"
 echo "rolling-update step: $(($(date +%s) - started)) s"

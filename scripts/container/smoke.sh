@@ -91,7 +91,7 @@ if [ "$ENGINE" = docker ]; then
   }
 else
   prepare_buildah
-  [ -f dist/scripts/replay.js ] || die "dist/scripts/replay.js is missing: run npm run build first"
+  [ -f dist/scripts/minitwit.js ] || die "dist/scripts/minitwit.js is missing: run npm run build first"
   bah inspect --type image "$IMAGE" > /dev/null 2>&1 || die "no image $IMAGE: run scripts/container/build.sh"
   PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
   image_config() {
@@ -224,7 +224,7 @@ stop_and_expect_0() {
 replay() {
   local url=$1
   shift
-  tool dist/scripts/replay.js --url "$url" --csv "$WORK/scenario.csv" --concurrency 4 --timeout-ms 2000 --quiet "$@"
+  tool dist/scripts/minitwit.js replay --url "$url" --csv "$WORK/scenario.csv" --concurrency 4 --timeout-ms 2000 --quiet "$@"
 }
 
 expect_public_timeline() {
@@ -232,7 +232,7 @@ expect_public_timeline() {
   grep -q 'Public Timeline' "$WORK/body" || die "$1/public is not the public timeline"
 }
 
-tool dist/scripts/scenario.js --actions "$ACTIONS" --seed container-smoke --out "$WORK/scenario.csv"
+tool dist/scripts/minitwit.js scenario --actions "$ACTIONS" --seed container-smoke --out "$WORK/scenario.csv"
 
 log "1. role all on the embedded database"
 engine_start all MINITWIT_ROLE=all PORT=25000 API_PORT=25001 METRICS_PORT=25002

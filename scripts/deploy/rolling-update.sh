@@ -107,7 +107,7 @@ stop_replicas() {
 start_replay() {
   (
     code=0
-    nice -n 10 node dist/scripts/replay.js --url "http://127.0.0.1:$NGINX_PORT" --csv "$csv" ${2:+--limit "$2"} \
+    nice -n 10 node dist/scripts/minitwit.js replay --url "http://127.0.0.1:$NGINX_PORT" --csv "$csv" ${2:+--limit "$2"} \
       --concurrency "$concurrency" --timeout-ms "$timeout_ms" --acknowledged "$MESH_WORK/$1.jsonl" \
       --json --quiet > "$MESH_WORK/$1.json" 2> "$MESH_WORK/$1.txt" || code=$?
     echo "$code" > "$MESH_WORK/$1.rc"
@@ -128,7 +128,7 @@ replay_summary() {
 }
 
 check_acknowledged() {
-  DATABASE_URL="$PG_URL/$DB" node dist/scripts/check-acknowledged.js --file "$MESH_WORK/$1.jsonl" | sed 's/^/  /'
+  DATABASE_URL="$PG_URL/$DB" node dist/scripts/minitwit.js check-acknowledged --file "$MESH_WORK/$1.jsonl" | sed 's/^/  /'
   return "${PIPESTATUS[0]}"
 }
 

@@ -59,9 +59,9 @@ tools() {
     --entrypoint node "$image" "$@"
 }
 chmod 777 "$work"
-tools dist/scripts/scenario.js --actions "$actions" --seed "smoke-$(date +%s)-$RANDOM" --out /work/scenario.csv
+tools dist/scripts/minitwit.js scenario --actions "$actions" --seed "smoke-$(date +%s)-$RANDOM" --out /work/scenario.csv
 status=0
-tools dist/scripts/replay.js --url "$api" --csv /work/scenario.csv --timeout-ms 2000 --quiet \
+tools dist/scripts/minitwit.js replay --url "$api" --csv /work/scenario.csv --timeout-ms 2000 --quiet \
   --user "${auth%%:*}" --password "${auth#*:}" || status=$?
 # Give the simulator its /latest back (the newest value wins).
 if [ -n "$latest" ]; then

@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" -eq 0 ] || die "run as root (a Docker engine and a network namespace)"
 [ -f "$csv" ] || die "no scenario at $csv (--csv)"
-[ -f dist/scripts/replay.js ] || die "run npm run build first"
+[ -f dist/scripts/minitwit.js ] || die "run npm run build first"
 
 started=$(date +%s)
 CI_CACHE=${MINITWIT_CI_CACHE:-/var/cache/minitwit-ci}
@@ -172,7 +172,7 @@ log "postgres: container ${postgres_container:0:12}, started $postgres_started"
 start_replay() {
   (
     code=0
-    in_ns env "NODE_EXTRA_CA_CERTS=$WORK/caddy-root.crt" nice -n 10 node dist/scripts/replay.js \
+    in_ns env "NODE_EXTRA_CA_CERTS=$WORK/caddy-root.crt" nice -n 10 node dist/scripts/minitwit.js replay \
       --url "https://$MINITWIT_API_HOST:$EDGE_HTTPS_PORT" --csv "$2" --limit "$3" --rate "$rate" --concurrency 8 \
       --timeout-ms 10000 --acknowledged "$WORK/$1.jsonl" --json --quiet > "$WORK/$1.json" 2> "$WORK/$1.txt" || code=$?
     echo "$code" > "$WORK/$1.rc"
@@ -194,7 +194,7 @@ replay_verdict() {
   local api
   api=$(container_of minitwit-api)
   docker cp "$WORK/$1.jsonl" "$api:/tmp/$1.jsonl"
-  docker exec "$api" node dist/scripts/check-acknowledged.js --file "/tmp/$1.jsonl" | sed 's/^/  /'
+  docker exec "$api" node dist/scripts/minitwit.js check-acknowledged --file "/tmp/$1.jsonl" | sed 's/^/  /'
   [ "${PIPESTATUS[0]}" = 0 ] || fail "acknowledged writes of replay $1 missing"
 }
 
@@ -252,7 +252,7 @@ replacement_times "$since" "$(date +%s)" rolling "$old"
 # --- 3. release 3, a broken image: rolled back by Swarm itself ------------------------------------------
 log "release 3: minitwit:swarm-broken (its health check fails) under a replay"
 # A scenario of its own (new users), so that its end state does not depend on the first replay's.
-node dist/scripts/scenario.js --actions "$limit" --users 200 --seed "swarm-rollback-$$" --out "$WORK/rollback.csv" > /dev/null
+node dist/scripts/minitwit.js scenario --actions "$limit" --users 200 --seed "swarm-rollback-$$" --out "$WORK/rollback.csv" > /dev/null
 start_replay rollback "$WORK/rollback.csv" "$limit"
 sleep 5
 t=$(date +%s%3N)
