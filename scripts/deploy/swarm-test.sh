@@ -57,6 +57,7 @@ fail() { FAILED+=("$*"); log "FAILED: $*"; }
 cleanup() {
   local code=$?
   trap - EXIT
+  [ -z "${EVENTS_PID:-}" ] || stop_events
   if [ -S "$ENGINE_DIR/docker.sock" ]; then
     export DOCKER_HOST="unix://$ENGINE_DIR/docker.sock"
     docker stack rm "$STACK" > /dev/null 2>&1 || true
@@ -198,11 +199,18 @@ replay_verdict() {
   [ "${PIPESTATUS[0]}" = 0 ] || fail "acknowledged writes of replay $1 missing"
 }
 
-# Each replica's replacement in a rolling update, from the engine's container events between two times:
-# per service, the new containers' start, their health check's first `healthy`, and the old ones' kill
-# (SIGTERM) and exit, paired in order (parallelism 1: one replacement at a time).
+# The engine's container events (start, health, kill, die), recorded while a release runs: the engine
+# keeps only its last 256 events, and every health check is one.
+record_events() {
+  docker events --filter type=container --format '{{json .}}' > "$WORK/events-$1.jsonl" &
+  EVENTS_PID=$!
+}
+stop_events() { kill "$EVENTS_PID" 2> /dev/null || true; wait "$EVENTS_PID" 2> /dev/null || true; }
+
+# Each replica's replacement in a rolling update, from the recorded events: per service, the new
+# containers' start, their health check's first `healthy`, and the old ones' kill (SIGTERM) and exit,
+# paired in order (parallelism 1: one replacement at a time).
 replacement_times() {
-  docker events --since "$1" --until "$2" --filter type=container --format '{{json .}}' > "$WORK/events-$3.jsonl"
   # shellcheck disable=SC2016 # JavaScript's template literals
   node -e '
     const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
@@ -227,7 +235,7 @@ replacement_times() {
       });
       if (starts.length === 0) console.log(`    ${service}: no new replica started`);
     }
-  ' "$WORK/events-$3.jsonl" "$4"
+  ' "$WORK/events-$1.jsonl" "$2"
 }
 app_containers() {
   { docker ps -q --no-trunc --filter "label=com.docker.swarm.service.name=${STACK}_minitwit-web"
@@ -237,16 +245,17 @@ app_containers() {
 # --- 2. release 2, a rolling update under a replay ------------------------------------------------------
 log "release 2: minitwit:swarm-2 under a replay of $limit actions at $rate a second"
 old=$(app_containers)
-since=$(date +%s)
+record_events rolling
 start_replay rolling "$csv" "$limit"
 sleep 5
 t=$(date +%s%3N)
 release minitwit:swarm-2 || fail "release 2 failed"
 update_ms=$(($(date +%s%3N) - t))
+stop_events
 kill -0 "$REPLAY_PID" 2> /dev/null || fail "the replay ended before release 2 did: raise --limit or lower --rate"
 replay_verdict rolling
 log "release 2 done in $(secs "$update_ms") s (update of web and api, then the smoke test); replacements:"
-replacement_times "$since" "$(date +%s)" rolling "$old"
+replacement_times rolling "$old"
 [ "$(current_image minitwit-api)" = minitwit:swarm-2 ] || fail "api runs $(current_image minitwit-api), not minitwit:swarm-2"
 
 # --- 3. release 3, a broken image: rolled back by Swarm itself ------------------------------------------
