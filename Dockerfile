@@ -1,7 +1,9 @@
 # MiniTwit's image: one image, two roles (MINITWIT_ROLE=web|api|all), run as the unprivileged `node` user.
+# The target `backup` is the same image plus PostgreSQL 17's pg_dump: the backup service's.
 #
 #   docker build -t minitwit --build-arg VERSION=$(git describe --tags --always) \
 #     --build-arg REVISION=$(git rev-parse HEAD) .
+#   docker build --target backup -t minitwit-backup .
 #   docker run -p 5000:5000 -p 5001:5001 -v minitwit-data:/data minitwit     # embedded database in /data
 #
 # Configuration: the environment variables of README.md, each also as <NAME>_FILE (Docker secrets).
@@ -9,10 +11,10 @@
 # in-flight requests, close the database) and exits 0. It starts no child processes, so no init is needed
 # to reap zombies; `docker run --init` adds tini if you want one anyway.
 
-# An official Node.js image of a supported LTS, exact tag, Debian bookworm (the glibc argon2 is built
-# against in the build stage is the runtime's). CI here builds on a stand-in with the same name
-# (scripts/container/make-base.sh).
-ARG NODE_IMAGE=node:24.11.1-bookworm-slim
+# An official Node.js image of a supported LTS, exact tag, Debian trixie (the glibc argon2 is built
+# against in the build stage is the runtime's; trixie also has PostgreSQL 17's client for the backup
+# target). CI here builds on a stand-in with the same name (scripts/container/stand-ins.sh).
+ARG NODE_IMAGE=node:24.11.1-trixie-slim
 
 FROM ${NODE_IMAGE} AS build
 # node-gyp compiles argon2: python3, make and g++ (not in the -slim image).
@@ -81,3 +83,37 @@ HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 CMD ["node
 STOPSIGNAL SIGTERM
 ENTRYPOINT []
 CMD ["node", "dist/src/server.js"]
+
+# The backup service: this image (`minitwit backup`, `minitwit restore`) plus pg_dump of the server's
+# major version, which must be at least as new as the server. A stage of this file, so compose builds it
+# from the app's own layers (never pulling an image named minitwit:local). POSTGRES_CLIENT_SOURCE:
+# `pgdg` (production) takes postgresql-client-17 from PostgreSQL's own apt repository, whose point
+# releases follow the server's; `debian` takes trixie's, for builds that cannot reach that repository
+# (CI here).
+FROM runtime AS backup
+ARG POSTGRES_MAJOR=17
+ARG POSTGRES_CLIENT_SOURCE=pgdg
+USER root
+RUN apt-get update \
+  && if [ "$POSTGRES_CLIENT_SOURCE" = pgdg ]; then \
+       apt-get install -y --no-install-recommends ca-certificates postgresql-common \
+       && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y; \
+     elif [ "$POSTGRES_CLIENT_SOURCE" != debian ]; then \
+       echo "POSTGRES_CLIENT_SOURCE must be pgdg or debian" >&2; exit 1; \
+     fi \
+  && apt-get install -y --no-install-recommends "postgresql-client-${POSTGRES_MAJOR}" \
+  && rm -rf /var/lib/apt/lists/* \
+  && install -d -o node -g node -m 700 /backups \
+  && "/usr/lib/postgresql/${POSTGRES_MAJOR}/bin/pg_dump" --version
+ENV PG_DUMP=/usr/lib/postgresql/${POSTGRES_MAJOR}/bin/pg_dump \
+    BACKUP_DIR=/backups \
+    MINITWIT_ROLE=api
+VOLUME ["/backups"]
+USER node:node
+# Not a server: the app's HTTP health check does not apply; the compose file checks the scheduler's
+# heartbeat instead, and the alert MinitwitBackupMissing watches the backups themselves.
+HEALTHCHECK NONE
+CMD ["node", "dist/scripts/backup.js", "--scheduled"]
+
+# The default target (a plain `docker build`): the app.
+FROM runtime AS app

@@ -30,7 +30,7 @@ export async function startDatabase(
   setHashConcurrency(config.passwordHashConcurrency);
   const db = instrumentDatabase(await (options.open ?? (() => openDatabase(config, logger)))());
   try {
-    const applied = await migrate(db);
+    const applied = await runMigrations(db, config, logger);
     const skeletons = await backfillNameSkeletons(db);
     logger.info({ database: db.kind, applied, ...(skeletons ? { skeletons } : {}) }, 'database ready');
     await warmUp(db, config);
@@ -38,6 +38,20 @@ export async function startDatabase(
   } catch (error) {
     await db.close();
     throw error;
+  }
+}
+
+/** The migrations, over MIGRATION_DATABASE_URL (the schema's owner) when it is set, else over `db`. */
+async function runMigrations(db: Database, config: Config, logger: Logger): Promise<string[]> {
+  if (!config.migrationDatabaseUrl) return migrate(db);
+  const owner = await openDatabase(
+    { ...config, databaseUrl: config.migrationDatabaseUrl, dbPoolSize: 1 },
+    logger,
+  );
+  try {
+    return await migrate(owner);
+  } finally {
+    await owner.close();
   }
 }
 

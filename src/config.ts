@@ -79,6 +79,14 @@ const ConfigSchema = Type.Object({
     { env: 'DATABASE_URL', show: withoutPassword },
     Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   ),
+  /**
+   * Optional: the role that owns the schema, for migrations only (then the app serves over DATABASE_URL, a
+   * role that reads and writes rows and nothing more).
+   */
+  migrationDatabaseUrl: from(
+    { env: 'MIGRATION_DATABASE_URL', show: withoutPassword },
+    Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  ),
   dataDir: from({ env: 'DATA_DIR' }, Type.String({ minLength: 1, default: './data' })),
   dbPoolSize: from({ env: 'DB_POOL_SIZE' }, Type.Integer({ minimum: 1, maximum: 1000, default: 10 })),
   /**
@@ -263,6 +271,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `Invalid environment variable DATABASE_URL=${withoutPassword(valid.databaseUrl)}: not a valid URL ` +
         '(postgres://user:password@host:5432/database; percent-encode special characters in the password)',
     );
+  }
+  if (valid.migrationDatabaseUrl && !valid.databaseUrl) {
+    throw new ConfigError('MIGRATION_DATABASE_URL is set without DATABASE_URL: set both, or neither');
   }
   // Unset optional settings are there, as undefined: a reader of the config sees every setting.
   for (const [path] of settings())

@@ -2,7 +2,10 @@
 # Static checks: shellcheck, yamllint, compose and stack files, Terraform formatting, the CI wiring.
 # shellcheck disable=SC2317 # the checks are functions that check() calls
 source "$(dirname "$0")/../lib.sh"
-ensure_packages shellcheck yamllint docker-compose ruby
+ensure_packages shellcheck yamllint ruby
+# Compose v2 (Debian trixie's; the Compose Specification's !reset and secrets from the environment):
+# the binary runs on its own, no docker CLI or engine needed.
+compose_v2=$(scripts/container/cli-plugins.sh)
 failed=0
 check() {
   local what=$1
@@ -32,31 +35,35 @@ trap 'rm -f "$dummy_env"' EXIT
 cat > "$dummy_env" <<'ENV'
 POSTGRES_PASSWORD=dummy-not-a-secret
 SESSION_SECRET=dummy-not-a-secret-dummy-not-a-secret
+MINITWIT_WEB_HOST=minitwit.example.org
+MINITWIT_API_HOST=api.minitwit.example.org
+ACME_EMAIL=ops@example.org
 MINITWIT_IMAGE=registry.example/minitwit:0.0.0
 CONFIG_VERSION=0000000
 ENV
 compose_config() {
-  docker-compose --env-file "$dummy_env" --project-directory "$(dirname "$1")" -f "$1" config -q 2> "$dummy_env.err" \
+  "$compose_v2" --env-file "$dummy_env" --project-directory "$(dirname "$1")" -f "$1" "${@:2}" config -q 2> "$dummy_env.err" \
     || { cat "$dummy_env.err" >&2; return 1; }
 }
-check "docker-compose config: compose.yaml" compose_config compose.yaml
+check "docker compose config: compose.yaml" compose_config compose.yaml
+check "docker compose config: compose.yaml with the edge" compose_config compose.yaml -f compose.edge.yaml
 # The swarm stack as scripts/deploy/stack-deploy.sh deploys it: every file together (and CI's test override).
 stack_files() {
   MINITWIT_POSTGRES_IMAGE=registry.example/minitwit-postgres:0.0.0 MINITWIT_BACKUP_IMAGE=registry.example/b:0 \
     MINITWIT_WEB_HOST=minitwit.example MINITWIT_API_HOST=api.minitwit.example BACKUP_S3_BUCKET=bucket \
     BACKUP_S3_ENDPOINT=https://fra1.digitaloceanspaces.com BACKUP_S3_ENDPOINT_HOST=fra1.digitaloceanspaces.com \
-    docker-compose --env-file "$dummy_env" --project-directory deploy/swarm -f deploy/swarm/stack.yml \
+    "$compose_v2" --env-file "$dummy_env" --project-directory deploy/swarm -f deploy/swarm/stack.yml \
     -f deploy/backup/stack.backup.yml "$@" config -q
 }
-check "docker-compose config: the stack with deploy/backup/stack.backup.yml" stack_files
-check "docker-compose config: the stack with its test override" stack_files -f deploy/swarm/stack.test.yml
+check "docker compose config: the stack with deploy/backup/stack.backup.yml" stack_files
+check "docker compose config: the stack with its test override" stack_files -f deploy/swarm/stack.test.yml
 rm -f "$dummy_env.err"
 
-# .env.example names every variable compose.yaml reads.
+# .env.example names every variable compose.yaml and compose.edge.yaml read.
 env_example_complete() {
   local missing
   # shellcheck disable=SC2016 # a literal ${ to find
-  missing=$(comm -23 <(grep -o '\${[A-Z_][A-Z0-9_]*' compose.yaml | cut -c3- | sort -u) \
+  missing=$(comm -23 <(grep -ho '\${[A-Z_][A-Z0-9_]*' compose.yaml compose.edge.yaml | cut -c3- | sort -u) \
     <(grep -oE '^[A-Z_][A-Z0-9_]*=' .env.example | tr -d = | sort -u))
   [ -z "$missing" ] || { echo "not in .env.example: $missing" >&2; return 1; }
 }

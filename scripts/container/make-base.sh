@@ -2,11 +2,12 @@
 # Usage: scripts/container/make-base.sh [--force]
 #
 # Makes a stand-in for the Dockerfile's base image (ARG NODE_IMAGE, the official
-# node:<version>-bookworm-slim) from what this machine has, for machines with no registry to pull it
-# from: Debian bookworm by debootstrap (Debian's packages), plus this machine's own Node.js, npm and
+# node:<version>-trixie-slim) from what this machine has, for machines with no registry to pull it
+# from: Debian (the release the tag names) by debootstrap (Debian's packages), plus this machine's own Node.js, npm and
 # Node's headers laid out where the official image has them (/usr/local), its CA bundle with an npmrc
 # naming it, and a `node` user with uid/gid 1000. It is tagged with the base image's exact name in
-# buildah's storage, so `buildah bud --pull=never` builds the real Dockerfile on it.
+# buildah's storage, so `buildah bud --pull=never` builds the real Dockerfile on it. (With a Docker
+# engine, scripts/container/stand-ins.sh makes it from Node.js's official build instead.)
 #
 # The debootstrap result is cached in $MINITWIT_CI_CACHE (default /var/cache/minitwit-ci) and refreshed
 # after $MINITWIT_ROOTFS_MAX_AGE_DAYS days (default 7); the stand-in is rebuilt only when its inputs
@@ -32,11 +33,13 @@ if [ "$(container_engine)" = docker ]; then
   exit 0
 fi
 
-SUITE=bookworm
+BASE=$(dockerfile_base_image)
+# The Debian release the tag names (node:24.11.1-trixie-slim: trixie).
+SUITE=$(sed -E 's/.*-(bookworm|trixie)(-slim)?$/\1/' <<< "$BASE")
+case "$SUITE" in bookworm | trixie) ;; *) die "no Debian release in the base image's tag: $BASE" ;; esac
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ROOTFS_TAR="$CACHE_DIR/debootstrap/$SUITE-minbase.tar"
 MAX_AGE_DAYS=${MINITWIT_ROOTFS_MAX_AGE_DAYS:-7}
-BASE=$(dockerfile_base_image)
 
 NODE_BIN=$(readlink -f "$(command -v node)")
 NPM_DIR=$(readlink -f "$(dirname "$(readlink -f "$(command -v npm)")")/..")
@@ -50,7 +53,7 @@ CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 prepare_buildah
 ensure_packages debootstrap
 
-# Debian bookworm, minimal, trimmed as Debian's -slim images are (no docs, man pages or locales).
+# Debian, minimal, trimmed as Debian's -slim images are (no docs, man pages or locales).
 make_rootfs() {
   local dir
   dir=$(mktemp -d "$CACHE_DIR/rootfs.XXXXXX")

@@ -115,9 +115,14 @@ log "images ready in $(($(date +%s) - t)) s"
 
 # --- secrets --------------------------------------------------------------------------------------------
 secret() { printf '%s' "$2" | docker secret create "$1" - > /dev/null; }
-pg_password=$(openssl rand -hex 24)
-secret minitwit_postgres_password "$pg_password"
-secret minitwit_database_url "postgres://minitwit:$pg_password@postgres:5432/minitwit"
+# The deploy/swarm/README.md way: the superuser's, the owner's, the app's and the monitor's passwords.
+secret minitwit_postgres_password "$(openssl rand -hex 24)"
+owner_password=$(openssl rand -hex 24) app_password=$(openssl rand -hex 24)
+secret minitwit_owner_password "$owner_password"
+secret minitwit_app_password "$app_password"
+secret minitwit_monitor_password "$(openssl rand -hex 24)"
+secret minitwit_database_url "postgres://minitwit_app:$app_password@postgres:5432/minitwit"
+secret minitwit_migration_database_url "postgres://minitwit:$owner_password@postgres:5432/minitwit"
 secret minitwit_session_secret "$(openssl rand -hex 32)"
 secret minitwit_simulator_password 'super_safe!'
 for name in grafana_admin_password elastic_password kibana_system_password spaces_key spaces_secret; do
@@ -136,7 +141,7 @@ release() {
     --override deploy/swarm/stack.test.yml --smoke-cacert "$WORK/caddy-root.crt" "${@:2}"
 }
 container_of() { docker ps -q --filter "label=com.docker.swarm.service.name=${STACK}_$1" | head -1; }
-psql_in_postgres() { docker exec "$(container_of postgres)" psql -U minitwit -d minitwit -Atc "$1"; }
+psql_in_postgres() { docker exec "$(container_of postgres)" psql -U postgres -d minitwit -Atc "$1"; }
 
 # --- 1. release 1 ---------------------------------------------------------------------------------------
 t=$(date +%s)
@@ -190,7 +195,10 @@ replay_verdict() {
       `errors ${e.total} (wrong status ${e.wrongStatus.total}, timeout ${e.timeout}, connection ${e.connection}), ` +
       `p99 ${r.latencyMs.p99} ms, /latest ${r.latest.ok ? "right" : "WRONG"}, end state ${r.endState.ok ? "right" : "WRONG"}`);
   ' "$WORK/$1.json" "$1" || fail "replay $1 wrote no report: $(tail -5 "$WORK/$1.txt")"
-  [ "$(cat "$WORK/$1.rc")" = 0 ] || fail "replay $1 failed (exit $(cat "$WORK/$1.rc"))"
+  if [ "$(cat "$WORK/$1.rc")" != 0 ]; then
+    fail "replay $1 failed (exit $(cat "$WORK/$1.rc"))"
+    grep -iE -A12 'end state|mismatch' "$WORK/$1.txt" | head -40 | sed 's/^/    | /'
+  fi
   # The acknowledged writes, checked from inside an api replica (the database is on an internal network).
   local api
   api=$(container_of minitwit-api)
@@ -286,7 +294,8 @@ for service in postgres pgbackrest backup; do
   log "$service: $replicas"
   [ "$replicas" = 1/1 ] || fail "$service runs ${replicas:-no} replicas after the releases"
 done
-for name in minitwit_database_url minitwit_session_secret minitwit_simulator_password minitwit_postgres_password \
+for name in minitwit_database_url minitwit_migration_database_url minitwit_owner_password minitwit_app_password \
+  minitwit_monitor_password minitwit_session_secret minitwit_simulator_password minitwit_postgres_password \
   minitwit_spaces_key minitwit_spaces_secret alertmanager_webhook_url; do
   docker secret inspect "$name" > /dev/null 2>&1 || fail "secret $name is gone"
 done

@@ -45,6 +45,10 @@ export async function migrate(db: Database, migrations = loadMigrations()): Prom
     // A migration may rewrite or index big tables: the app's per-statement timeout is not for it.
     await tx.exec('SET LOCAL statement_timeout = 0');
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
+    // Past the replicas' queue: a migration that waits for a table's lock (a long transaction holds it)
+    // fails after 5 s, instead of queueing every query behind it while the healthcheck's start period
+    // runs out; the replica exits, and its restart tries again.
+    await tx.exec("SET LOCAL lock_timeout = '5s'");
     await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version    integer PRIMARY KEY,
       name       text NOT NULL,

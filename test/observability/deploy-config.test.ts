@@ -59,8 +59,16 @@ describe('Prometheus configuration', () => {
   });
 
   test('the postgres-exporter queries parse', () => {
-    const queries = readYaml('prometheus/postgres-exporter-queries.yml');
-    expect(Object.keys(queries)).toEqual(['minitwit_table']);
+    const queries = readYaml('prometheus/postgres-exporter-queries.yml') as Record<
+      string,
+      { query: string; metrics: unknown[] }
+    >;
+    // The table sizes (Business growth dashboard) and WAL archiving (MinitwitWalArchivingFailing).
+    expect(Object.keys(queries)).toEqual(['minitwit_table', 'minitwit_archiver']);
+    for (const { query, metrics } of Object.values(queries)) {
+      expect(query).toMatch(/^SELECT /);
+      expect(metrics.length).toBeGreaterThan(0);
+    }
   });
 });
 
