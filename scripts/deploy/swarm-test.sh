@@ -57,6 +57,7 @@ fail() { FAILED+=("$*"); log "FAILED: $*"; }
 cleanup() {
   local code=$?
   trap - EXIT
+  [ -z "${EVENTS_PID:-}" ] || stop_events
   if [ -S "$ENGINE_DIR/docker.sock" ]; then
     export DOCKER_HOST="unix://$ENGINE_DIR/docker.sock"
     docker stack rm "$STACK" > /dev/null 2>&1 || true
@@ -114,9 +115,14 @@ log "images ready in $(($(date +%s) - t)) s"
 
 # --- secrets --------------------------------------------------------------------------------------------
 secret() { printf '%s' "$2" | docker secret create "$1" - > /dev/null; }
-pg_password=$(openssl rand -hex 24)
-secret minitwit_postgres_password "$pg_password"
-secret minitwit_database_url "postgres://minitwit:$pg_password@postgres:5432/minitwit"
+# The deploy/swarm/README.md way: the superuser's, the owner's, the app's and the monitor's passwords.
+secret minitwit_postgres_password "$(openssl rand -hex 24)"
+owner_password=$(openssl rand -hex 24) app_password=$(openssl rand -hex 24)
+secret minitwit_owner_password "$owner_password"
+secret minitwit_app_password "$app_password"
+secret minitwit_monitor_password "$(openssl rand -hex 24)"
+secret minitwit_database_url "postgres://minitwit_app:$app_password@postgres:5432/minitwit"
+secret minitwit_migration_database_url "postgres://minitwit:$owner_password@postgres:5432/minitwit"
 secret minitwit_session_secret "$(openssl rand -hex 32)"
 secret minitwit_simulator_password 'super_safe!'
 for name in grafana_admin_password elastic_password kibana_system_password spaces_key spaces_secret; do
@@ -135,7 +141,7 @@ release() {
     --override deploy/swarm/stack.test.yml --smoke-cacert "$WORK/caddy-root.crt" "${@:2}"
 }
 container_of() { docker ps -q --filter "label=com.docker.swarm.service.name=${STACK}_$1" | head -1; }
-psql_in_postgres() { docker exec "$(container_of postgres)" psql -U minitwit -d minitwit -Atc "$1"; }
+psql_in_postgres() { docker exec "$(container_of postgres)" psql -U postgres -d minitwit -Atc "$1"; }
 
 # --- 1. release 1 ---------------------------------------------------------------------------------------
 t=$(date +%s)
@@ -189,7 +195,10 @@ replay_verdict() {
       `errors ${e.total} (wrong status ${e.wrongStatus.total}, timeout ${e.timeout}, connection ${e.connection}), ` +
       `p99 ${r.latencyMs.p99} ms, /latest ${r.latest.ok ? "right" : "WRONG"}, end state ${r.endState.ok ? "right" : "WRONG"}`);
   ' "$WORK/$1.json" "$1" || fail "replay $1 wrote no report: $(tail -5 "$WORK/$1.txt")"
-  [ "$(cat "$WORK/$1.rc")" = 0 ] || fail "replay $1 failed (exit $(cat "$WORK/$1.rc"))"
+  if [ "$(cat "$WORK/$1.rc")" != 0 ]; then
+    fail "replay $1 failed (exit $(cat "$WORK/$1.rc"))"
+    grep -iE -A12 'end state|mismatch' "$WORK/$1.txt" | head -40 | sed 's/^/    | /'
+  fi
   # The acknowledged writes, checked from inside an api replica (the database is on an internal network).
   local api
   api=$(container_of minitwit-api)
@@ -198,11 +207,18 @@ replay_verdict() {
   [ "${PIPESTATUS[0]}" = 0 ] || fail "acknowledged writes of replay $1 missing"
 }
 
-# Each replica's replacement in a rolling update, from the engine's container events between two times:
-# per service, the new containers' start, their health check's first `healthy`, and the old ones' kill
-# (SIGTERM) and exit, paired in order (parallelism 1: one replacement at a time).
+# The engine's container events (start, health, kill, die), recorded while a release runs: the engine
+# keeps only its last 256 events, and every health check is one.
+record_events() {
+  docker events --filter type=container --format '{{json .}}' > "$WORK/events-$1.jsonl" &
+  EVENTS_PID=$!
+}
+stop_events() { kill "$EVENTS_PID" 2> /dev/null || true; wait "$EVENTS_PID" 2> /dev/null || true; }
+
+# Each replica's replacement in a rolling update, from the recorded events: per service, the new
+# containers' start, their health check's first `healthy`, and the old ones' kill (SIGTERM) and exit,
+# paired in order (parallelism 1: one replacement at a time).
 replacement_times() {
-  docker events --since "$1" --until "$2" --filter type=container --format '{{json .}}' > "$WORK/events-$3.jsonl"
   # shellcheck disable=SC2016 # JavaScript's template literals
   node -e '
     const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
@@ -227,7 +243,7 @@ replacement_times() {
       });
       if (starts.length === 0) console.log(`    ${service}: no new replica started`);
     }
-  ' "$WORK/events-$3.jsonl" "$4"
+  ' "$WORK/events-$1.jsonl" "$2"
 }
 app_containers() {
   { docker ps -q --no-trunc --filter "label=com.docker.swarm.service.name=${STACK}_minitwit-web"
@@ -237,16 +253,17 @@ app_containers() {
 # --- 2. release 2, a rolling update under a replay ------------------------------------------------------
 log "release 2: minitwit:swarm-2 under a replay of $limit actions at $rate a second"
 old=$(app_containers)
-since=$(date +%s)
+record_events rolling
 start_replay rolling "$csv" "$limit"
 sleep 5
 t=$(date +%s%3N)
 release minitwit:swarm-2 || fail "release 2 failed"
 update_ms=$(($(date +%s%3N) - t))
+stop_events
 kill -0 "$REPLAY_PID" 2> /dev/null || fail "the replay ended before release 2 did: raise --limit or lower --rate"
 replay_verdict rolling
 log "release 2 done in $(secs "$update_ms") s (update of web and api, then the smoke test); replacements:"
-replacement_times "$since" "$(date +%s)" rolling "$old"
+replacement_times rolling "$old"
 [ "$(current_image minitwit-api)" = minitwit:swarm-2 ] || fail "api runs $(current_image minitwit-api), not minitwit:swarm-2"
 
 # --- 3. release 3, a broken image: rolled back by Swarm itself ------------------------------------------
@@ -277,7 +294,8 @@ for service in postgres pgbackrest backup; do
   log "$service: $replicas"
   [ "$replicas" = 1/1 ] || fail "$service runs ${replicas:-no} replicas after the releases"
 done
-for name in minitwit_database_url minitwit_session_secret minitwit_simulator_password minitwit_postgres_password \
+for name in minitwit_database_url minitwit_migration_database_url minitwit_owner_password minitwit_app_password \
+  minitwit_monitor_password minitwit_session_secret minitwit_simulator_password minitwit_postgres_password \
   minitwit_spaces_key minitwit_spaces_secret alertmanager_webhook_url; do
   docker secret inspect "$name" > /dev/null 2>&1 || fail "secret $name is gone"
 done
