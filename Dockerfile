@@ -44,8 +44,12 @@ RUN npm ci \
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
+# Two sets of modules: the backup image keeps the tools' optional libraries (croner, the AWS SDK, ...),
+# the app ships without them (its commands load them only when they run: `minitwit backup --scheduled`).
 RUN npm run build \
   && npm prune --omit=dev \
+  && cp -a node_modules /app/node_modules-with-tools \
+  && npm prune --omit=dev --omit=optional \
   && rm -f dist/.tsbuildinfo \
   && find dist -name '*.map' -delete
 
@@ -94,6 +98,7 @@ FROM runtime AS backup
 ARG POSTGRES_MAJOR=17
 ARG POSTGRES_CLIENT_SOURCE=pgdg
 USER root
+COPY --from=build /app/node_modules-with-tools ./node_modules
 RUN apt-get update \
   && if [ "$POSTGRES_CLIENT_SOURCE" = pgdg ]; then \
        apt-get install -y --no-install-recommends ca-certificates postgresql-common \
