@@ -71,6 +71,8 @@ export const observability = fp<ObservabilityOptions>(
       draining = true;
     });
 
+    app.decorateRequest('tracking', null);
+    app.decorateRequest('failure', null);
     app.addHook('onRequest', async (request, reply) => {
       // The id this request is logged under, so a user's report can be matched to its log lines.
       reply.header('x-request-id', request.id);

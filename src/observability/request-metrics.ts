@@ -59,8 +59,14 @@ interface RequestState {
   settled: boolean;
 }
 
-const states = new WeakMap<FastifyRequest, RequestState>();
-const errors = new WeakMap<FastifyRequest, Error>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** When this request started and whether it is settled (the observability plugin decorates it). */
+    tracking: RequestState | null;
+    /** The error a handler or hook threw, for the access line. */
+    failure: Error | null;
+  }
+}
 
 const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? UNMATCHED_ROUTE;
 export const isOperational = (request: FastifyRequest): boolean => OPERATIONAL_ROUTES.has(routeOf(request));
@@ -76,7 +82,7 @@ export function trackRequest(
   finish: Finish,
 ): void {
   const inFlight = !isOperational(request);
-  states.set(request, { startedAt: process.hrtime.bigint(), inFlight, settled: false });
+  request.tracking = { startedAt: process.hrtime.bigint(), inFlight, settled: false };
   if (inFlight) httpRequestsInFlight.inc({ role });
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) settleRequest(request, reply, role, finish, true);
@@ -84,7 +90,7 @@ export function trackRequest(
 }
 
 export function rememberError(request: FastifyRequest, error: Error): void {
-  errors.set(request, error);
+  request.failure = error;
 }
 
 /** Records how the request ended, once; `aborted` when the client closed the connection before the reply. */
@@ -95,11 +101,11 @@ export function settleRequest(
   finish: Finish,
   aborted = false,
 ): void {
-  const state = states.get(request);
+  const state = request.tracking;
   if (state?.settled) return;
   if (state) state.settled = true;
   if (state?.inFlight) httpRequestsInFlight.dec({ role });
-  const error = errors.get(request);
+  const error = request.failure;
   const outcome: RequestOutcome = {
     route: routeOf(request),
     statusCode: aborted ? CLIENT_CLOSED_REQUEST : reply.statusCode,
