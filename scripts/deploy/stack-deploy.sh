@@ -58,7 +58,7 @@ previous=$(current_image minitwit-web || true)
 [ -n "$backup_image" ] || die "no backup service runs yet: name its image with --backup-image (deploy/backup)"
 log "deploying $image to stack $STACK on ${DOCKER_HOST:-the local engine} (web and api run ${previous:-nothing yet})"
 log "postgres and pgbackrest: $postgres_image; backup: $backup_image"
-CONFIG_VERSION=$(cat deploy/swarm/secret-env.sh deploy/swarm/Caddyfile deploy/swarm/alertmanager.yml \
+CONFIG_VERSION=$(cat deploy/swarm/secret-env.sh deploy/swarm/Caddyfile deploy/prometheus/alertmanager.yml \
   deploy/prometheus/prometheus.swarm.yml deploy/prometheus/rules/*.yml deploy/prometheus/postgres-exporter-queries.yml \
   deploy/grafana/provisioning/*/*.yml deploy/grafana/dashboards/*.json deploy/logging/filebeat.yml \
   deploy/logging/setup.sh deploy/logging/*.json | sha256sum | cut -c1-10)
