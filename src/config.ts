@@ -119,7 +119,7 @@ const ConfigSchema = Type.Object({
   maxConnections: Int('MAX_CONNECTIONS', 1, undefined, 1000),
   /** A client must send a request's headers within this (slow-header attacks hold a connection). */
   headersTimeoutMs: Int('HEADERS_TIMEOUT_MS', 1000, undefined, 10_000),
-  /** Password hashes computed at once; 0: one fewer than the CPU cores, at least one. */
+  /** Password hashes computed at once; 0: as many as the CPU cores. */
   passwordHashConcurrency: Int('PASSWORD_HASH_CONCURRENCY', 0, 64, 0),
   logLevel: Choice('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   logFormat: Choice('LOG_FORMAT', ['json', 'pretty', 'auto'], 'auto'),

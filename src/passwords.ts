@@ -17,17 +17,19 @@ const pbkdf2Async = promisify(pbkdf2);
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 7 * 1024, timeCost: 5, parallelism: 1 } as const;
 
 /**
- * How many hashes run at once. Each takes a core for ~26 ms: a burst of registrations or sign-ins left
- * unbounded fills libuv's four threads and, on a small machine, every core, and the requests that need no
- * hash wait behind them. The rest queue here, in order (src/config.ts: PASSWORD_HASH_CONCURRENCY).
+ * How many hashes run at once: one per core. Each takes a core for ~26 ms; left unbounded, a burst of
+ * registrations or sign-ins fills libuv's four threads, more than the cores, and the requests that need
+ * no hash wait behind them. One fewer than the cores was tried and queued a burst of eight registrations
+ * past the simulator's 0.3 s on two cores (docs/performance.md). The rest queue here, in order
+ * (src/config.ts: PASSWORD_HASH_CONCURRENCY).
  */
 let hashing = pLimit(defaultHashConcurrency());
 
 function defaultHashConcurrency(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return availableParallelism();
 }
 
-/** 0: the default (one fewer than the cores, at least one). */
+/** 0: the default (as many as the cores). */
 export function setHashConcurrency(concurrency: number): void {
   hashing = pLimit(concurrency > 0 ? concurrency : defaultHashConcurrency());
 }
