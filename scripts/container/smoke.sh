@@ -117,7 +117,8 @@ else
     local parent=$1 child children=()
     read -r -a children <<< "$(cat /proc/"$parent"/task/*/children 2> /dev/null)"
     for child in "${children[@]}"; do
-      if [ "$(cat /proc/"$child"/comm 2> /dev/null)" = node ]; then echo "$child"; return 0; fi
+      # Node.js 24 names its main thread, and so the process's comm, MainThread; earlier ones left "node".
+      case "$(cat /proc/"$child"/comm 2> /dev/null)" in node | MainThread) echo "$child"; return 0 ;; esac
       descendant_node "$child" && return 0
     done
     return 1
