@@ -1,43 +1,72 @@
-// The CLI's commands, in the order `minitwit --help` lists them.
+// The CLI's commands, in the order `minitwit --help` lists them. Each command's module is loaded when the
+// CLI starts; one that needs a library not installed here (the image ships without the development and
+// optional ones: the bench, the seeder, the dashboards) is listed as unavailable instead of taking every
+// other command down with it.
 import { Command } from 'commander';
-import { run as backup } from './backup.js';
-import { run as bench } from './bench.js';
-import { run as checkAcknowledged } from './check-acknowledged.js';
-import { run as checkObservability } from './check-observability.js';
-import { run as dashboards } from './dashboards.js';
-import { run as drill } from './drill.js';
-import { run as flag } from './flag.js';
-import { run as importSqlite } from './import-sqlite.js';
-import { run as migrate } from './migrate.js';
-import { run as replay } from './replay.js';
-import { run as restore } from './restore.js';
-import { run as scenario } from './scenario.js';
-import { run as seed } from './seed.js';
 import { configure, processIo, runCommander, type Io } from '../lib/command.js';
 
-const COMMANDS = [
-  migrate,
-  flag,
-  backup,
-  restore,
-  importSqlite,
-  replay,
-  checkAcknowledged,
-  scenario,
-  seed,
-  drill,
-  bench,
-  dashboards,
-  checkObservability,
+type CommandModule = { run: { commander(io: Io, exit: (code: number) => void): Command } };
+
+const COMMANDS: [name: string, load: () => Promise<CommandModule>][] = [
+  ['migrate', () => import('./migrate.js')],
+  ['flag', () => import('./flag.js')],
+  ['backup', () => import('./backup.js')],
+  ['restore', () => import('./restore.js')],
+  ['import-sqlite', () => import('./import-sqlite.js')],
+  ['replay', () => import('./replay.js')],
+  ['check-acknowledged', () => import('./check-acknowledged.js')],
+  ['scenario', () => import('./scenario.js')],
+  ['seed', () => import('./seed.js')],
+  ['drill', () => import('./drill.js')],
+  ['bench', () => import('./bench.js')],
+  ['dashboards', () => import('./dashboards.js')],
+  ['check-observability', () => import('./check-observability.js')],
 ];
 
+/** The package a module could not find, when that is why it failed to load. */
+function missingPackage(error: unknown): string | undefined {
+  if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  return /Cannot find package '([^']+)'/.exec((error as Error).message)?.[1] ?? 'a library';
+}
+
+function unavailable(name: string, missing: string, io: Io, exit: (code: number) => void): Command {
+  const why = `needs ${missing}, which is not installed here (a development install: npm ci)`;
+  return configure(new Command(name), io)
+    .description(`(unavailable: ${why})`)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      io.err(`minitwit ${name} ${why}`);
+      exit(2);
+    });
+}
+
+async function loadCommands(io: Io, exit: (code: number) => void): Promise<Command[]> {
+  const commands: Command[] = [];
+  for (const [name, load] of COMMANDS) {
+    try {
+      commands.push((await load()).run.commander(io, exit));
+    } catch (error) {
+      const missing = missingPackage(error);
+      if (missing === undefined) throw error;
+      commands.push(unavailable(name, missing, io, exit));
+    }
+  }
+  return commands;
+}
+
 /** The whole CLI: `argv` is what follows `minitwit`. */
-export function minitwit(argv: string[], io: Io = processIo): Promise<number> {
-  return runCommander((exit) => {
+export async function minitwit(argv: string[], io: Io = processIo): Promise<number> {
+  let status = 0;
+  const commands = await loadCommands(io, (code) => {
+    status = code;
+  });
+  const code = await runCommander(() => {
     const program = configure(new Command('minitwit'), io)
       .description('MiniTwit’s operations, simulator and measurement tools')
       .helpCommand(false);
-    for (const command of COMMANDS) program.addCommand(command.commander(io, exit));
+    for (const command of commands) program.addCommand(command);
     return program;
   }, argv);
+  return code !== 0 ? code : status;
 }

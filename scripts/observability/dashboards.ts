@@ -1,5 +1,4 @@
 // Every MiniTwit dashboard, and the file each is provisioned from (deploy/grafana/dashboards/).
-import { format, resolveConfig } from 'prettier';
 import { dashboardJson, type DashboardSpec } from './grafana-model.js';
 import { serviceOverview, simulatorView } from './dashboards-traffic.js';
 import { businessGrowth, hostAndPostgres, runtimeAndDatabase } from './dashboards-platform.js';
@@ -14,6 +13,8 @@ export const DASHBOARDS: { file: string; spec: DashboardSpec }[] = [
 
 /** The text a dashboard file must hold: Grafana's JSON as the repository's Prettier formats it (npm run lint). */
 export async function dashboardFileText(spec: DashboardSpec, file: string): Promise<string> {
+  // A development tool: loaded only here, so the CLI's other commands run where it is not installed (the image).
+  const { format, resolveConfig } = await import('prettier');
   const options = (await resolveConfig(file)) ?? {};
   return format(JSON.stringify(dashboardJson(spec)), { ...options, filepath: file });
 }
