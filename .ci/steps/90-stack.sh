@@ -154,7 +154,7 @@ pg_restarts() {
 replay() {
   local label=$1 csv=$2 out="$WORK/replay-$1.json"
   shift 2
-  inns nice -n 10 node "$REPO/dist/scripts/minitwit.js replay" --url "$API" --csv "$csv" --concurrency 8 \
+  inns nice -n 10 node "$REPO/dist/scripts/minitwit.js" replay --url "$API" --csv "$csv" --concurrency 8 \
     --timeout-ms 10000 --password "$SIMULATOR_PASSWORD" --quiet --json "$@" > "$out" 2> "$WORK/replay-$label.txt" \
     || { cat "$WORK/replay-$label.txt"; fail "replay ($label): errors or a wrong end state"; }
   grep -E 'actions sent|latency \(|errors:|end state|latest' "$WORK/replay-$label.txt" | sed 's/^/    /'
@@ -219,7 +219,7 @@ figure "PITR: messages back" "$pitr_rows (B gone)"
 
 # --- the repository unwritable under a replay: no error, no restart, the alert; then it catches up -------
 # A scenario of its own (other users), so that its end state can be checked on this database.
-node "$REPO/dist/scripts/minitwit.js scenario" --actions 5000 --seed ci-stack-unwritable --out "$WORK/unwritable.csv"
+node "$REPO/dist/scripts/minitwit.js" scenario --actions 5000 --seed ci-stack-unwritable --out "$WORK/unwritable.csv"
 restarts_before=$(pg_restarts)
 compose exec -T -u root postgres chmod 000 /var/lib/pgbackrest/archive
 unwritable_at=$(date +%s)
