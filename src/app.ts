@@ -14,7 +14,7 @@ import type { Services } from './http/server-options.js';
 import type { AppRole } from './observability/metrics.js';
 import { buildOperationsApp } from './operations/app.js';
 import { instrumentDatabase } from './observability/database-metrics.js';
-import { hashPassword, setHashConcurrency } from './passwords.js';
+import { setHashConcurrency, warmUpHashing } from './passwords.js';
 import { buildWebApp } from './web/app.js';
 
 export interface StartOptions {
@@ -102,7 +102,7 @@ async function startReadCache(db: Database, config: Config, logger: Logger) {
  */
 async function warmUp(db: Database, config: Config): Promise<void> {
   const connections = Array.from({ length: Math.min(config.dbPoolSize, 4) }, () => db.query('SELECT 1'));
-  await Promise.all([hashPassword('warm-up'), ...connections]);
+  await Promise.all([warmUpHashing(), ...connections]);
 }
 
 export interface RoleApp {
