@@ -5,9 +5,11 @@
 import { Command } from 'commander';
 import { configure, processIo, runCommander, type Io } from '../lib/command.js';
 
-type CommandModule = { run: { commander(io: Io, exit: (code: number) => void): Command } };
+export type CommandModule = { run: { commander(io: Io, exit: (code: number) => void): Command } };
 
-const COMMANDS: [name: string, load: () => Promise<CommandModule>][] = [
+export type CommandLoaders = [name: string, load: () => Promise<CommandModule>][];
+
+const COMMANDS: CommandLoaders = [
   ['migrate', () => import('./migrate.js')],
   ['flag', () => import('./flag.js')],
   ['backup', () => import('./backup.js')],
@@ -41,9 +43,13 @@ function unavailable(name: string, missing: string, io: Io, exit: (code: number)
     });
 }
 
-async function loadCommands(io: Io, exit: (code: number) => void): Promise<Command[]> {
+async function loadCommands(
+  io: Io,
+  exit: (code: number) => void,
+  loaders: CommandLoaders,
+): Promise<Command[]> {
   const commands: Command[] = [];
-  for (const [name, load] of COMMANDS) {
+  for (const [name, load] of loaders) {
     try {
       commands.push((await load()).run.commander(io, exit));
     } catch (error) {
@@ -55,12 +61,20 @@ async function loadCommands(io: Io, exit: (code: number) => void): Promise<Comma
   return commands;
 }
 
-/** The whole CLI: `argv` is what follows `minitwit`. */
-export async function minitwit(argv: string[], io: Io = processIo): Promise<number> {
+/** The whole CLI: `argv` is what follows `minitwit`; `loaders`, the commands it offers. */
+export async function minitwit(
+  argv: string[],
+  io: Io = processIo,
+  loaders: CommandLoaders = COMMANDS,
+): Promise<number> {
   let status = 0;
-  const commands = await loadCommands(io, (code) => {
-    status = code;
-  });
+  const commands = await loadCommands(
+    io,
+    (code) => {
+      status = code;
+    },
+    loaders,
+  );
   const code = await runCommander(() => {
     const program = configure(new Command('minitwit'), io)
       .description('MiniTwit’s operations, simulator and measurement tools')

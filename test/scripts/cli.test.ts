@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { minitwit } from '../../scripts/commands/index.js';
+import { minitwit, type CommandLoaders, type CommandModule } from '../../scripts/commands/index.js';
 import { loadOptional } from '../../scripts/lib/command.js';
 
 const COMMANDS = [
@@ -82,5 +82,40 @@ describe('a tool’s optional library', () => {
     await expect(loadOptional(missing, () => import(missing))).rejects.toThrow(
       `${missing} is not installed: it is an optional dependency, which the app image leaves out (npm install --include=optional installs it)`,
     );
+  });
+});
+
+describe('a command whose module needs a library that is not installed (as in the app image)', () => {
+  const missing = 'no-such-package-for-minitwit';
+  const loaders: CommandLoaders = [
+    ['scenario', () => import('../../scripts/commands/scenario.js')],
+    ['seed', () => import(missing) as Promise<CommandModule>],
+  ];
+  async function cliWith(...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env: {} };
+    const code = await minitwit(argv, io, loaders);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  test('is listed as unavailable, naming the library', async () => {
+    const { code, out } = await cliWith('--help');
+    expect(code).toBe(0);
+    const oneLine = out.replace(/\s+/g, ' ');
+    expect(oneLine).toContain(`seed (unavailable: needs ${missing}, which is not installed here`);
+    expect(oneLine).toMatch(/scenario \[options\] generate a simulator scenario file/);
+  });
+
+  test('refuses to run with status 2 and says why, whatever its arguments', async () => {
+    const { code, err } = await cliWith('seed', '--users', '5');
+    expect(code).toBe(2);
+    expect(err).toContain(`minitwit seed needs ${missing}, which is not installed here`);
+  });
+
+  test('leaves the other commands working', async () => {
+    const { code, out } = await cliWith('scenario', '--actions', '2', '--seed', 'cli');
+    expect(code).toBe(0);
+    expect(out.trim().split('\n')).toHaveLength(2);
   });
 });
