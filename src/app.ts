@@ -98,10 +98,12 @@ async function startReadCache(db: Database, config: Config, logger: Logger) {
 
 /**
  * The first requests must not pay for a cold start (the simulator times out at 0.3 s): argon2's native
- * module, its thread pool and memory, and the pool's first connections are made before we listen.
+ * module, each of its threads' memory, and the pool's connections are made before we listen (a burst
+ * opening connections in the first requests costs each a PostgreSQL backend's start), up to the default
+ * pool's ten: a larger pool is a choice for sustained load, not for the first burst.
  */
 async function warmUp(db: Database, config: Config): Promise<void> {
-  const connections = Array.from({ length: Math.min(config.dbPoolSize, 4) }, () => db.query('SELECT 1'));
+  const connections = Array.from({ length: Math.min(config.dbPoolSize, 10) }, () => db.query('SELECT 1'));
   await Promise.all([warmUpHashing(), ...connections]);
 }
 
