@@ -42,6 +42,18 @@ const pageParams = (page: PageRequest) => [
   page.limit,
 ];
 
+/**
+ * Whether a message (flagged or not) stands exactly at `cursor`: every cursor we make names one, since it is
+ * the last message of a page shown. One primary-key probe.
+ */
+export async function messageAtCursor(db: Queryable, cursor: Cursor): Promise<boolean> {
+  const rows = await db.query(
+    'SELECT 1 FROM messages WHERE message_id = $2 AND pub_date = $1::timestamptz',
+    [cursor.pubDate, cursor.messageId],
+  );
+  return rows.length > 0;
+}
+
 /** Everyone's unflagged messages, newest first. */
 export function publicTimeline(db: Queryable, page: PageRequest): Promise<TimelineMessage[]> {
   return db.query<TimelineMessage>(

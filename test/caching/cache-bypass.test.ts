@@ -52,3 +52,38 @@ describe('the flash cookie', () => {
     expect(timelineReads - before).toBeGreaterThanOrEqual(1);
   });
 });
+
+/** A well-formed cursor, as the "Older messages" link writes one, for any position. */
+const cursorAt = (epochMicros: bigint, messageId: number) =>
+  Buffer.from(`${epochMicros}_${messageId}`).toString('base64url');
+
+describe('the ?before= cursor', () => {
+  test('when 50 distinct well-formed cursors name no message, then each is a 400 page and nothing is read or kept', async () => {
+    const { visitor } = await signedInUser(t.app, { prefix: 'cursor' });
+    await visitor.addMessage('one message, so the timeline is not empty');
+    await get('/public');
+    const reads = timelineReads;
+    const kept = t.cache.entriesOf('public');
+    for (let i = 0; i < 50; i++) {
+      const reply = await get(`/public?before=${cursorAt(1_700_000_000_000_000n + BigInt(i), 1 + i)}`);
+      expect(reply.statusCode).toBe(400);
+      expect(reply.body).toContain('The link to older messages points at no message');
+    }
+    expect(timelineReads - reads).toBe(0);
+    expect(t.cache.entriesOf('public')).toBeLessThanOrEqual(kept);
+  });
+
+  test('when the cursor names a real message, then the page older than it is shown, as before', async () => {
+    const { visitor, username } = await signedInUser(t.app, { prefix: 'cursor real' });
+    await visitor.addMessage('the older one');
+    await visitor.addMessage('the newer one');
+    const [newer] = await t.db.query<{ id: number; micros: string }>(
+      `SELECT message_id AS id, (extract(epoch FROM pub_date) * 1000000)::bigint::text AS micros
+       FROM messages WHERE text = 'the newer one'`,
+    );
+    const reply = await get(`/${username}?before=${cursorAt(BigInt(newer!.micros), newer!.id)}`);
+    expect(reply.statusCode).toBe(200);
+    expect(reply.body).toContain('the older one');
+    expect(reply.body).not.toContain('the newer one');
+  });
+});
