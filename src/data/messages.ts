@@ -47,10 +47,10 @@ const pageParams = (page: PageRequest) => [
  * the last message of a page shown. One primary-key probe.
  */
 export async function messageAtCursor(db: Queryable, cursor: Cursor): Promise<boolean> {
-  const rows = await db.query(
-    'SELECT 1 FROM messages WHERE message_id = $2 AND pub_date = $1::timestamptz',
-    [cursor.pubDate, cursor.messageId],
-  );
+  const rows = await db.query('SELECT 1 FROM messages WHERE message_id = $2 AND pub_date = $1::timestamptz', [
+    cursor.pubDate,
+    cursor.messageId,
+  ]);
   return rows.length > 0;
 }
 
