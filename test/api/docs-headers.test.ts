@@ -47,8 +47,8 @@ describe('the API documentation', () => {
       expect(csp.get('default-src')).toEqual(["'none'"]);
       expect(csp.get('script-src')).toEqual(["'self'"]);
       // 'self', and one <style> element of Swagger UI's by its hash: no 'unsafe-inline'.
-    expect(csp.get('style-src')?.[0]).toBe("'self'");
-    expect(csp.get('style-src')?.slice(1)).toEqual([expect.stringMatching(/^'sha256-[\w+/]+=*'$/)]);
+      expect(csp.get('style-src')?.[0]).toBe("'self'");
+      expect(csp.get('style-src')?.slice(1)).toEqual([expect.stringMatching(/^'sha256-[\w+/]+=*'$/)]);
       expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
       expect(csp.get('object-src')).toEqual(["'none'"]);
       expect(csp.get('base-uri')).toEqual(["'none'"]);
