@@ -156,6 +156,14 @@ const ConfigSchema = Type.Object({
       .Decode(parseTrustProxy)
       .Encode((trust) => String(trust)),
   ),
+
+  // ---- Reply size (issue 18, item 7) ----
+  /**
+   * The most bytes one API list reply holds (GET /msgs, /msgs/<user>, /fllws/<user>): a list stops at its last
+   * whole item within it, and says so (X-Truncated). At least 64 KiB, so that any one message fits (10,000
+   * characters are at most 60,000 bytes of JSON).
+   */
+  apiReplyMaxBytes: Int('API_REPLY_MAX_BYTES', 64 * 1024, undefined, 2 * 1024 * 1024),
 });
 
 export type Config = StaticDecode<typeof ConfigSchema>;

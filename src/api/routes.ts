@@ -8,6 +8,7 @@ import { pageKey, type ReadCache } from '../caching/read-cache.js';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
+import { jsonListWithin, TRUNCATED_HEADER } from '../http/reply-size.js';
 import * as minitwit from '../minitwit.js';
 import * as S from './schemas.js';
 import { simulatorGuard } from './simulator/guard.js';
@@ -20,6 +21,9 @@ export interface SimulatorRoutesOptions {
   limits: AbuseLimits;
 }
 
+/** What `{"follows":[...]}` adds around the list of names. */
+const FOLLOWS_WRAPPER_BYTES = Buffer.byteLength('{"follows":}');
+
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, S.ErrorReply]));
 const noContent = { 204: Type.Null({ description: 'Done; empty body' }) };
 
@@ -29,14 +33,20 @@ const toApiMessage = (m: minitwit.TimelineMessage) => ({
   user: m.username,
 });
 
+/** A list as its reply: the JSON, serialised once and then served from the read cache, and whether it was cut. */
+interface SerialisedList {
+  body: string;
+  truncated: boolean;
+}
+
 /**
- * A list as the reply's bytes, serialised once and then served from the read cache. JSON.stringify of
- * exactly the schema's fields (S.MessageList) gives what the schema's serialiser would.
+ * Sends a list as it is (Fastify does not serialise a string again; the schema still documents it), marked
+ * when it was cut to the byte cap.
  */
-const serialised = (rows: minitwit.TimelineMessage[]) => JSON.stringify(rows.map(toApiMessage));
-/** Sends serialised JSON as it is (Fastify does not serialise a string again; the schema still documents it). */
-const sendSerialised = (reply: FastifyReply, body: string) =>
-  reply.type('application/json; charset=utf-8').send(body);
+const sendSerialised = (reply: FastifyReply, list: SerialisedList) => {
+  if (list.truncated) reply.header(TRUNCATED_HEADER, 'true');
+  return reply.type('application/json; charset=utf-8').send(list.body);
+};
 
 export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> = async (
   app,
@@ -49,7 +59,18 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
   await app.register(simulatorLatest, { db });
   // However many items `no` asks for, a reply holds at most API_LIST_MAX: its size and the work behind
   // it stay bounded (1,000 messages of 10,000 characters are already tens of megabytes).
-  const pageOf = (no: number) => ({ limit: Math.min(no, config.apiListMax) });
+  // And at most API_REPLY_MAX_BYTES: a list stops at its last whole item within it (the database is not asked
+  // for the texts past it), and says so.
+  const maxBytes = config.apiReplyMaxBytes;
+  const pageOf = (no: number) => ({ limit: Math.min(no, config.apiListMax), maxTextBytes: maxBytes });
+  /**
+   * A list as the reply's bytes. JSON.stringify of exactly the schema's fields (S.MessageList) gives what
+   * the schema's serialiser would.
+   */
+  const serialised = (rows: minitwit.TimelineMessage[]): SerialisedList => {
+    const { json, truncated } = jsonListWithin(rows.map(toApiMessage), maxBytes);
+    return { body: json, truncated };
+  };
 
   app.post(
     '/register',
@@ -134,11 +155,17 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
         response: { 200: S.FollowsReply, ...errors(400, 403, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const who = await minitwit.profileOf(ctx, request.params.username);
       const { limit } = pageOf(request.query.no);
-      const load = () => minitwit.followedNames(ctx, who, limit);
-      return { follows: await cache.read(`follows:${who.userId}`, `${limit}`, load) };
+      const load = async () => {
+        const names = await minitwit.followedNames(ctx, who, limit);
+        const { items, truncated } = jsonListWithin(names, maxBytes - FOLLOWS_WRAPPER_BYTES);
+        return { items, truncated };
+      };
+      const { items, truncated } = await cache.read(`follows:${who.userId}`, `${limit}`, load);
+      if (truncated) reply.header(TRUNCATED_HEADER, 'true');
+      return { follows: items };
     },
   );
 

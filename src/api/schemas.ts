@@ -2,6 +2,7 @@
 // and make the OpenAPI document.
 import { Type } from '@sinclair/typebox';
 import { LIMITS, NO_NUL, SINGLE_LINE } from '../http/input-rules.js';
+import { TRUNCATED_HEADER } from '../http/reply-size.js';
 
 // Names and texts may hold any printable Unicode; control characters (and NUL, which PostgreSQL's text
 // cannot store) are refused with a clear 400 instead of failing in the database.
@@ -46,7 +47,22 @@ const Message = Type.Object({
   pub_date: Type.Integer({ description: 'Unix time in seconds' }),
   user: Type.String(),
 });
-export const MessageList = Type.Array(Message);
+/**
+ * Every list may be cut to API_REPLY_MAX_BYTES (src/http/reply-size.ts): the OpenAPI document shows the
+ * header that says so (@fastify/swagger reads a response schema's `headers`).
+ */
+const mayBeTruncated = {
+  headers: {
+    [TRUNCATED_HEADER]: {
+      type: 'string',
+      enum: ['true'],
+      description:
+        'Present when the list was cut at its last whole item to stay within API_REPLY_MAX_BYTES (2 MiB by default); absent when the list is whole',
+    },
+  },
+};
+
+export const MessageList = Type.Array(Message, mayBeTruncated);
 
 export const PostMessageBody = Type.Object({
   // A message needs text (the reference stored empty ones).
@@ -58,7 +74,7 @@ export const PostMessageBody = Type.Object({
   }),
 });
 
-export const FollowsReply = Type.Object({ follows: Type.Array(Type.String()) });
+export const FollowsReply = Type.Object({ follows: Type.Array(Type.String()) }, mayBeTruncated);
 
 // One of the two; with both, `follow` wins, as in the reference.
 export const FollowBody = Type.Object({

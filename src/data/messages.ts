@@ -27,6 +27,12 @@ export interface Cursor {
 export interface PageRequest {
   limit: number;
   before?: Cursor | undefined;
+  /**
+   * Leave out the messages after the first one whose text brings the page's texts over this many bytes
+   * (UTF-8): a reply capped in bytes never needs them (its JSON or HTML is longer than the text), so they are
+   * not read.
+   */
+  maxTextBytes?: number | undefined;
 }
 
 const TIMELINE_COLUMNS = `m.message_id AS "messageId", m.text, m.pub_date AS "pubDate", u.username, u.email,
@@ -36,27 +42,63 @@ const BEFORE_CURSOR =
   '($1::timestamptz IS NULL OR (m.pub_date, m.message_id) < ($1::timestamptz, $2::bigint))';
 const NEWEST_FIRST = 'ORDER BY m.pub_date DESC, m.message_id DESC LIMIT $3';
 
+/**
+ * `sql` (a page, newest first, with `$n` free) without the rows after the first one whose text brings the
+ * texts' running size past `$n` bytes. That row is kept, so that the caller's own cut, in the reply's
+ * bytes, sees that the page went on. octet_length reads a long text's size from its TOAST pointer: the texts
+ * left out are not read.
+ */
+const withinTextBytes = (sql: string, n: number) =>
+  `SELECT "messageId", text, "pubDate", username, email, position FROM (
+     SELECT *, sum(octet_length(text)) OVER (ORDER BY "pubDate" DESC, "messageId" DESC) AS running_bytes
+     FROM (${sql}) page
+   ) sized WHERE running_bytes - octet_length(text) <= $${n} ORDER BY "pubDate" DESC, "messageId" DESC`;
+
+/** A page's statement and parameters, cut to `maxTextBytes` when it is given (as parameter `$n`). */
+const sizedPage = (sql: string, params: unknown[], page: PageRequest): [string, unknown[]] =>
+  page.maxTextBytes === undefined
+    ? [sql, params]
+    : [withinTextBytes(sql, params.length + 1), [...params, page.maxTextBytes]];
+
 const pageParams = (page: PageRequest) => [
   page.before?.pubDate ?? null,
   page.before?.messageId ?? null,
   page.limit,
 ];
 
+/**
+ * Whether a message (flagged or not) stands exactly at `cursor`: every cursor we make names one, since it is
+ * the last message of a page shown. One primary-key probe.
+ */
+export async function messageAtCursor(db: Queryable, cursor: Cursor): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM messages WHERE message_id = $2 AND pub_date = $1::timestamptz', [
+    cursor.pubDate,
+    cursor.messageId,
+  ]);
+  return rows.length > 0;
+}
+
 /** Everyone's unflagged messages, newest first. */
 export function publicTimeline(db: Queryable, page: PageRequest): Promise<TimelineMessage[]> {
   return db.query<TimelineMessage>(
-    `SELECT ${TIMELINE_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
-     WHERE NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}`,
-    pageParams(page),
+    ...sizedPage(
+      `SELECT ${TIMELINE_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
+       WHERE NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}`,
+      pageParams(page),
+      page,
+    ),
   );
 }
 
 /** One author's unflagged messages, newest first. */
 export function userTimeline(db: Queryable, authorId: number, page: PageRequest): Promise<TimelineMessage[]> {
   return db.query<TimelineMessage>(
-    `SELECT ${TIMELINE_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
-     WHERE m.author_id = $4 AND NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}`,
-    [...pageParams(page), authorId],
+    ...sizedPage(
+      `SELECT ${TIMELINE_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
+       WHERE m.author_id = $4 AND NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}`,
+      [...pageParams(page), authorId],
+      page,
+    ),
   );
 }
 

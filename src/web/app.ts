@@ -3,11 +3,11 @@
 // add_message) and account-routes.ts (login, register, logout); templates in views/, the stylesheet in static/.
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { avatarRoutes } from './avatars.js';
 import { createAbuseLimits } from '../abuse-limits.js';
 import { errorReplies } from '../http/error-replies.js';
+import { securityHeaders } from '../http/security-headers.js';
 import { serverOptions, validatorCompiler, type Services } from '../http/server-options.js';
 import { UnknownUserError, type Context } from '../minitwit.js';
 import { observability } from '../observability/plugin.js';
@@ -44,34 +44,13 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     },
   });
 
-  await app.register(helmet, {
-    // Pages may not be framed by other sites: a framed page could trick a click on "Follow user".
-    frameguard: { action: 'deny' },
-    // Browsers send `Origin: null` on a same-origin form post under `no-referrer` (helmet's default), and
-    // the CSRF check (csrf.ts) needs the real origin where Sec-Fetch-Site is missing (plain HTTP).
-    // `same-origin` still sends nothing to other sites (links out), so no token in a URL leaks.
-    referrerPolicy: { policy: 'same-origin' },
-    // No inline script or style: only our stylesheet, our one script (the composer's counter) and images
-    // (our avatars, web/avatars.ts) load; forms post only to us; no other site may frame us; no <base> or plugins.
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        imgSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-    },
-    // Set below, over TLS only: over plain HTTP the header means nothing, and on a host that also serves
-    // other things over HTTP (a test instance on a port) it would break them for a year.
-    hsts: false,
-  });
-  app.addHook('onSend', async (request, reply) => {
-    if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');
+  // No inline script or style: only our stylesheet, our one script (the composer's counter) and images
+  // (our avatars, web/avatars.ts) load; forms post only to us.
+  await securityHeaders(app, {
+    styleSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    imgSrc: ["'self'"],
+    formAction: ["'self'"],
   });
   await app.register(sessions, { ctx, config });
   await app.register(flashes);

@@ -29,9 +29,13 @@ export function flash(request: FastifyRequest, reply: FastifyReply, message: str
   reply.setCookie(FLASH_COOKIE, JSON.stringify(request.flashes), cookieOptions(request));
 }
 
-/** Whether this browser has a flash waiting: it has just changed something (cached pages are bypassed). */
+/**
+ * Whether this browser has a flash waiting: it has just changed something, so cached pages are bypassed.
+ * Only a flash cookie we signed counts: anyone can send `flash=x`, and one that bypassed the cache sent every
+ * request to the database (issue 18, item 6).
+ */
 export const hasFlash = (request: FastifyRequest): boolean =>
-  request.cookies[FLASH_COOKIE] !== undefined || (request.flashes?.length ?? 0) > 0;
+  (request.flashes?.length ?? 0) > 0 || readSignedCookie(request, FLASH_COOKIE) !== undefined;
 
 /** The queued messages, cleared so that they show once. */
 export function takeFlashes(request: FastifyRequest, reply: FastifyReply): string[] {
