@@ -85,7 +85,7 @@ function verifyLegacyWerkzeug(password: string, stored: string): boolean {
  * every hash Werkzeug writes by default, older smaller ones included, still verifies; scrypt's time
  * grows with N·r·p and its memory with N·r, so the one product bounds both.
  */
-export const WERKZEUG_CEILING = { pbkdf2Iterations: 1_000_000, scryptNrp: 2 ** 15 * 8 } as const;
+const WERKZEUG_CEILING = { pbkdf2Iterations: 1_000_000, scryptNrp: 2 ** 15 * 8 } as const;
 
 type WerkzeugHash = { salt: string; expected: Buffer } & (
   { kind: 'pbkdf2'; digest: string; iterations: number } | { kind: 'scrypt'; N: number; r: number; p: number }
