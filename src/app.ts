@@ -32,7 +32,12 @@ export async function startDatabase(
   const db = instrumentDatabase(await (options.open ?? (() => openDatabase(config, logger)))());
   try {
     const applied = await runMigrations(db, config, logger);
-    const skeletons = await backfillNameSkeletons(db);
+    const { computed: skeletons, lookalikes } = await backfillNameSkeletons(db);
+    if (lookalikes.length)
+      logger.warn(
+        { lookalikes: lookalikes.slice(0, 100) },
+        `${lookalikes.length} groups of existing users have names that look alike (the first 100 listed; no one was renamed, new look-alikes are refused)`,
+      );
     logger.info({ database: db.kind, applied, ...(skeletons ? { skeletons } : {}) }, 'database ready');
     await warmUp(db, config);
     return db;

@@ -24,13 +24,14 @@ import {
   type TimelineMessage,
 } from './data/messages.js';
 import {
-  findNameBySkeleton,
+  findNameLookingLike,
   findUserById,
   findUserByName,
   findUserIdByName,
   insertUser,
   type UserKey,
   raiseSessionVersion,
+  namesSharingSkeleton,
   setSkeletons,
   updatePasswordHash,
   usersWithoutSkeleton,
@@ -38,7 +39,7 @@ import {
 import type { Attempt } from './abuse-limits.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { countBusinessEvent, type Source } from './observability/metrics.js';
-import { nameSkeleton, normaliseUsername, scriptProblem, usernameProblem } from './usernames.js';
+import { nameSkeletons, normaliseUsername, scriptProblem, usernameProblem } from './usernames.js';
 
 export type { PageRequest, TimelineMessage, ModerationRow };
 
@@ -152,14 +153,14 @@ export async function register(ctx: Context, input: Registration, attempt?: Atte
   const taken = new RuleError('The username is already taken');
   // Checked before hashing, so a duplicate costs one index lookup rather than a KDF run.
   if ((await findUserIdByName(db, username)) !== undefined) throw taken;
-  const skeleton = nameSkeleton(username);
-  const lookalike = await findNameBySkeleton(db, skeleton);
+  const skeletons = nameSkeletons(username);
+  const lookalike = await findNameLookingLike(db, skeletons);
   if (lookalike !== undefined)
     throw new RuleError(`The username looks like that of the existing user ${JSON.stringify(lookalike)}`);
   const mixed = scriptProblem(username);
   if (mixed) throw new RuleError(mixed);
   await attempt?.limits.signUp(attempt.client, email);
-  const userId = await insertUser(db, { username, email, pwHash: await hashPassword(password), skeleton });
+  const userId = await insertUser(db, { username, email, pwHash: await hashPassword(password), skeletons });
   if (userId === undefined) throw taken; // registered by someone else meanwhile
   countBusinessEvent('user_registered', ctx.source);
   return userId;
@@ -196,21 +197,31 @@ export async function signOut({ db }: Context, userId: number): Promise<void> {
   await raiseSessionVersion(db, userId);
 }
 
+/** What backfillNameSkeletons did: how many skeletons it computed, and which existing names look alike. */
+export interface SkeletonBackfill {
+  computed: number;
+  /** Groups of existing names that share a skeleton, each oldest first; found only when some were computed. */
+  lookalikes: string[][];
+}
+
 /**
- * Users who registered before names had skeletons get theirs (at start, after the migrations), so that
- * a new name is compared with every existing one.
+ * Users who registered before names had skeletons, or before the way they are computed changed (a
+ * migration clears them), get theirs (at start, after the migrations), so that a new name is compared
+ * with every existing one. Then the existing names that now look alike are reported, not renamed: each
+ * user keeps the name they signed up with.
  */
-export async function backfillNameSkeletons(db: Queryable): Promise<number> {
-  let done = 0;
+export async function backfillNameSkeletons(db: Queryable): Promise<SkeletonBackfill> {
+  let computed = 0;
   for (;;) {
     const users = await usersWithoutSkeleton(db, 1000);
-    if (users.length === 0) return done;
+    if (users.length === 0) break;
     await setSkeletons(
       db,
-      users.map((u) => ({ userId: u.userId, skeleton: nameSkeleton(u.username) })),
+      users.map((u) => ({ userId: u.userId, skeletons: nameSkeletons(u.username) })),
     );
-    done += users.length;
+    computed += users.length;
   }
+  return { computed, lookalikes: computed > 0 ? await namesSharingSkeleton(db) : [] };
 }
 
 // ---- Messages ------------------------------------------------------------------------------------------

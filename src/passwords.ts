@@ -78,28 +78,66 @@ function verifyLegacyWerkzeug(password: string, stored: string): boolean {
 }
 
 /**
+ * The most a Werkzeug hash may cost to check, since a stored hash names its own cost: one imported
+ * `pbkdf2:sha256:50000000` hash took 11 s of a core per sign-in and held up everyone else's, and a
+ * `scrypt:1048576:8:1` one would take 1 GiB per check. The ceilings are Werkzeug's own current defaults
+ * (pbkdf2:sha256 with 1,000,000 iterations since 3.1; scrypt N=2^15, r=8, p=1 since 3.0: 32 MiB), so
+ * every hash Werkzeug writes by default, older smaller ones included, still verifies; scrypt's time
+ * grows with N·r·p and its memory with N·r, so the one product bounds both.
+ */
+const WERKZEUG_CEILING = { pbkdf2Iterations: 1_000_000, scryptNrp: 2 ** 15 * 8 } as const;
+
+type WerkzeugHash = { salt: string; expected: Buffer } & (
+  { kind: 'pbkdf2'; digest: string; iterations: number } | { kind: 'scrypt'; N: number; r: number; p: number }
+);
+
+/**
  * Werkzeug's `generate_password_hash` formats: `pbkdf2:sha256[:iterations]$salt$hex` (older MiniTwits
  * used `pbkdf2:sha256` with 150000 or 260000 iterations) and `scrypt[:N:r:p]$salt$hex`. The salt is used
- * as its text, not decoded.
+ * as its text, not decoded. Undefined when `stored` is neither.
  */
-async function verifyWerkzeug(password: string, stored: string): Promise<boolean> {
+function parseWerkzeug(stored: string): WerkzeugHash | undefined {
   const [method = '', salt = '', hex = ''] = stored.split('$');
   const expected = Buffer.from(hex, 'hex');
-  if (expected.length === 0) return false;
   const [kind, ...args] = method.split(':');
-  let actual: Buffer;
-  if (kind === 'pbkdf2') {
-    const digest = args[0] ?? 'sha256';
-    const iterations = Number(args[1] ?? 260000);
-    actual = await pbkdf2Async(password, salt, iterations, expected.length, digest);
-  } else {
+  if (kind === 'pbkdf2')
+    return { kind, salt, expected, digest: args[0] ?? 'sha256', iterations: Number(args[1] ?? 260000) };
+  if (kind === 'scrypt') {
     const [N = 2 ** 15, r = 8, p = 1] = args.map(Number);
-    actual = await scryptAsync(password, Buffer.from(salt), expected.length, {
-      N,
-      r,
-      p,
-      maxmem: 256 * N * r,
-    });
+    return { kind, salt, expected, N, r, p };
   }
+  return undefined;
+}
+
+/**
+ * Why a Werkzeug hash will not be checked (its cost is over WERKZEUG_CEILING, or not a number); undefined
+ * for one within it, and for any other kind of hash. The importer skips such hashes.
+ */
+export function werkzeugCostProblem(stored: string): string | undefined {
+  const hash = parseWerkzeug(stored);
+  if (
+    hash?.kind === 'pbkdf2' &&
+    !(hash.iterations >= 1 && hash.iterations <= WERKZEUG_CEILING.pbkdf2Iterations)
+  )
+    return `PBKDF2 with more than ${WERKZEUG_CEILING.pbkdf2Iterations.toLocaleString('en')} iterations`;
+  if (hash?.kind === 'scrypt' && !(hash.N * hash.r * hash.p <= WERKZEUG_CEILING.scryptNrp && hash.p >= 1))
+    return `scrypt with N·r·p over ${WERKZEUG_CEILING.scryptNrp.toLocaleString('en')}`;
+  return undefined;
+}
+
+/** Checks a Werkzeug hash; one over the cost ceiling matches no password: its user needs a new one. */
+async function verifyWerkzeug(password: string, stored: string): Promise<boolean> {
+  const hash = parseWerkzeug(stored);
+  if (!hash || hash.expected.length === 0 || werkzeugCostProblem(stored)) return false;
+  const { salt, expected } = hash;
+  const actual =
+    hash.kind === 'pbkdf2'
+      ? await pbkdf2Async(password, salt, hash.iterations, expected.length, hash.digest)
+      : await scryptAsync(password, Buffer.from(salt), expected.length, {
+          N: hash.N,
+          r: hash.r,
+          p: hash.p,
+          maxmem: 256 * hash.N * hash.r,
+        });
   return timingSafeEqual(actual, expected);
 }

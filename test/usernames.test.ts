@@ -3,7 +3,7 @@
 // name a client sends.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findUserByName } from '../src/data/users.js';
-import { RESERVED_NAMES } from '../src/usernames.js';
+import { RESERVED_NAMES, usernameProblem } from '../src/usernames.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { path, sim, simulatorHeaders } from './helpers/simulator.js';
 import { Visitor } from './helpers/web.js';
@@ -106,6 +106,8 @@ describe('look-alikes', () => {
     ['Ivan', 'lvan', 'a lower-case l for a capital I'],
     ['modern', 'rnodern', 'rn for m'],
     ['Alpha', 'Αlpha', 'a Greek capital Alpha'],
+    ['COCO', 'СОСО', 'Cyrillic capitals, compared as written before case is folded'],
+    ['Hello', 'HELL0', 'capitals and a zero, folded after the skeleton maps 0 to O'],
   ])('when %j exists, then %j is refused (%s)', async (existing, lookalike) => {
     expect(await errorOf(existing)).toBeUndefined();
     expect(await errorOf(lookalike)).toMatch(/^400 .*looks like/);
@@ -176,5 +178,70 @@ describe('Unicode normalisation', () => {
       follows: string[];
     }>();
     expect(follows).toEqual([composed]);
+  });
+});
+
+describe('invisible and case look-alikes (issue 18, item 4)', () => {
+  beforeAll(async () => {
+    for (const name of ['bob', 'alice', 'carol', '❤️ fan']) expect(await errorOf(name)).toBeUndefined();
+  });
+
+  // The ones the attack used.
+  test.each(['FE0F', 'FE00', '180B', '180C', 'E0100', '17B4', '17B5'])(
+    'when "bob" exists, then "bob" + U+%s (a Default_Ignorable code point) is refused',
+    async (hex) => {
+      const name = `bob${String.fromCodePoint(Number.parseInt(hex, 16))}`;
+      expect(await errorOf(name)).toMatch(/^400 .*invisible/);
+      expect(await findUserByName(t.db, name)).toBeUndefined();
+    },
+  );
+
+  test('when a name holds any Default_Ignorable code point outside an emoji, then it is refused', () => {
+    const ignorable = /^\p{Default_Ignorable_Code_Point}$/u;
+    let checked = 0;
+    for (let codePoint = 0; codePoint <= 0x10ffff; codePoint++) {
+      const char = String.fromCodePoint(codePoint);
+      if (!ignorable.test(char)) continue;
+      checked++;
+      expect(usernameProblem(`a${char}b`.normalize('NFC')), char).toMatch(/invisible/);
+      // At either end: refused too (U+FEFF and a few others count as a space there).
+      for (const name of [`ab${char}`, `${char}ab`])
+        expect(usernameProblem(name.normalize('NFC'))).toBeDefined();
+    }
+    // Unicode 15-17 list 4,174 of them (4,096 are the tag and variation selector block).
+    expect(checked).toBeGreaterThan(4100);
+  });
+
+  test.each([
+    ['alice', 'Alice', 'a capital'],
+    ['alice', 'ALICE', 'all capitals'],
+    ['alice', 'ᴀlice', 'a small capital A (U+1D00)'],
+    ['alice', 'ali\u0307ce', 'a dot above (U+0307) on the i, which has one'],
+    ['alice', 'ALİCE', 'a capital I with a dot (U+0130), which folds to i + U+0307'],
+    ['carol', 'ℂarol', 'a double-struck C (U+2102), a compatibility form of C'],
+    ['carol', 'ＣＡＲＯＬ', 'full-width capitals'],
+    ['❤️ fan', '❤ fan', 'the same emoji without its presentation selector'],
+  ])('when %j exists, then %j is refused (%s)', async (_existing, lookalike) => {
+    expect(await errorOf(lookalike)).toMatch(/^400 .*looks like/);
+    expect(await findUserByName(t.db, lookalike)).toBeUndefined();
+  });
+
+  test('when "carol" exists, then "caro" + U+0338 (a mark drawn through the o) is refused', async () => {
+    expect(await errorOf('caro\u0338l')).toMatch(/^400 .*mark drawn through a letter/);
+  });
+
+  test('when names differ in case, then lookups stay exact: "alice" is found by "alice" only', async () => {
+    expect((await sim(t.api, 'POST', path('/msgs', 'alice'), { content: 'by alice' })).statusCode).toBe(204);
+    expect((await sim(t.api, 'GET', path('/msgs', 'alice'))).statusCode).toBe(200);
+    for (const other of ['Alice', 'ALICE']) {
+      expect((await sim(t.api, 'GET', path('/msgs', other))).statusCode).toBe(404);
+      expect((await new Visitor(t.web).get(path('', other))).statusCode).toBe(404);
+    }
+    expect((await new Visitor(t.web).get(path('', 'alice'))).statusCode).toBe(200);
+  });
+
+  test('when an emoji needs a joiner, a selector or tags, then the name registers', async () => {
+    expect(await errorOf('🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F} fan')).toBeUndefined();
+    expect(await errorOf('🧑\u200D🍳 cook')).toBeUndefined();
   });
 });

@@ -11,8 +11,13 @@ their ids, passwords keep working (Werkzeug hashes are checked at sign-in, then 
 and posts get ids after the imported ones. Running it again adds nothing.
 
 Rows our schema cannot hold are skipped and counted by reason: empty messages, a second user with a taken
-username, duplicate follows, follows and messages of users that are missing, NUL characters. A message
-without a date is imported dated 1970-01-01. The counts are printed at the end.`;
+username, duplicate follows, follows and messages of users that are missing, NUL characters. Names meet
+the sign-up rules: a user whose name is reserved (logout, public, ...), holds invisible, control or
+text-direction characters, mixes look-alike scripts, or looks like an earlier or existing user's, is
+skipped with their messages and follows, never renamed. A Werkzeug hash that costs more than a sign-in may
+spend (PBKDF2 over 1,000,000 iterations, scrypt N*r*p over 262,144) is not imported: its user is, without
+a password, and needs a new one. A message without a date is imported dated 1970-01-01. The counts are
+printed at the end.`;
 
 function printCounts(
   io: Io,

@@ -4,10 +4,14 @@
 // so text is read with CAST), any column may be null, and nothing is unique but the ids.
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { LIMITS } from '../../src/http/input-rules.js';
+import { werkzeugCostProblem } from '../../src/passwords.js';
+import { nameSkeletons, scriptProblem, usernameRuleBroken, type UsernameRule } from '../../src/usernames.js';
 
 interface LegacyUser {
   userId: number;
+  /** In composed form (NFC), as sign-up stores names. */
   username: string;
+  skeletons: { folded: string; asWritten: string };
   email: string;
   pwHash: string;
 }
@@ -41,6 +45,16 @@ export interface LegacyData {
 export class LegacyFileError extends Error {
   override name = 'LegacyFileError';
 }
+
+/** Why a user whose name breaks a sign-up rule (src/usernames.ts) is skipped, by rule. */
+const RULE_REASONS: Record<UsernameRule, string> = {
+  dots: 'users named "." or ".." (a folder in an address)',
+  reserved: 'users whose username is reserved (a MiniTwit page has it: /logout, /public, ...)',
+  'edge space': 'users whose username begins or ends with a space',
+  invisible: 'users whose username holds invisible, control or text-direction characters',
+  'overlay mark': 'users whose username holds a mark drawn through a letter',
+};
+const WITH_THEIR_ROWS = '(and their messages and follows)';
 
 /** Length as PostgreSQL counts it (code points), not UTF-16 units. */
 const characters = (text: string) => [...text].length;
@@ -101,6 +115,8 @@ export function readLegacy(db: DatabaseSync, progress: () => void = () => {}): L
   const adjusted: Skipped = new Map();
   const users: LegacyUser[] = [];
   const names = new Set<string>();
+  // Each kept user's skeletons (src/usernames.ts): a later name that looks like a kept one is skipped.
+  const lookalikes = new Set<string>();
   const userRows = rows(
     db.prepare(
       `SELECT user_id, CAST(username AS TEXT) AS username, CAST(email AS TEXT) AS email,
@@ -110,24 +126,46 @@ export function readLegacy(db: DatabaseSync, progress: () => void = () => {}): L
   for (const row of userRows) {
     progress();
     const userId = id(row.user_id);
-    const username = row.username as string | null;
+    const rawName = row.username as string | null;
+    // Sign-up's rules, in sign-up's order; a name that breaks one is skipped, never changed into another.
+    const username = rawName?.normalize('NFC');
     const email = row.email as string | null;
+    const pwHash = (row.pw_hash as string | null) ?? '';
+    const skeletons = username ? nameSkeletons(username) : undefined;
+    const ruleBroken = username ? usernameRuleBroken(username)?.rule : undefined;
     if (userId === undefined) count(skipped, 'users without a numeric id');
-    else if ([username, email, row.pw_hash].some((v) => typeof v === 'string' && v.includes('\u0000')))
+    else if ([rawName, email, row.pw_hash].some((v) => typeof v === 'string' && v.includes('\u0000')))
       count(skipped, 'users with a NUL character in a field (PostgreSQL text cannot hold it)');
     else if (!username || characters(username) > LIMITS.username)
       count(
         skipped,
-        `users with an empty username or one over ${LIMITS.username} characters (and their messages and follows)`,
+        `users with an empty username or one over ${LIMITS.username} characters ${WITH_THEIR_ROWS}`,
       );
+    else if (ruleBroken) count(skipped, `${RULE_REASONS[ruleBroken]} ${WITH_THEIR_ROWS}`);
     else if (names.has(username))
-      count(skipped, 'users whose username an earlier user already has (and their messages and follows)');
+      count(skipped, `users whose username an earlier user already has ${WITH_THEIR_ROWS}`);
+    else if (lookalikes.has(skeletons!.folded) || lookalikes.has(skeletons!.asWritten))
+      count(skipped, `users whose username looks like an earlier user's ${WITH_THEIR_ROWS}`);
+    else if (scriptProblem(username))
+      count(skipped, `users whose username mixes scripts that look alike ${WITH_THEIR_ROWS}`);
     else if (!email?.includes('@') || characters(email) > LIMITS.email)
-      count(skipped, 'users without a valid e-mail address (and their messages and follows)');
+      count(skipped, `users without a valid e-mail address ${WITH_THEIR_ROWS}`);
     else {
       names.add(username);
-      users.push({ userId, username, email, pwHash: (row.pw_hash as string | null) ?? '' });
-      if (!row.pw_hash) count(adjusted, 'users without a password hash (imported; they cannot sign in)');
+      lookalikes.add(skeletons!.folded).add(skeletons!.asWritten);
+      const tooCostly = werkzeugCostProblem(pwHash);
+      users.push({ userId, username, email, pwHash: tooCostly ? '' : pwHash, skeletons: skeletons! });
+      if (tooCostly)
+        count(
+          skipped,
+          `password hashes over the cost ceiling (${tooCostly}): their users were imported without one, and cannot sign in until given a new password`,
+        );
+      else if (!pwHash) count(adjusted, 'users without a password hash (imported; they cannot sign in)');
+      if (username !== rawName)
+        count(
+          adjusted,
+          'users whose username was stored decomposed (imported composed, NFC, as sign-up stores it; found by either form)',
+        );
     }
   }
   const userIds = new Set(users.map((u) => u.userId));

@@ -2,6 +2,7 @@
 // (or, for follows, whose pair) is already there is left as it is and counted as such, so a second run adds
 // nothing. Afterwards the identity sequences start past the highest id, so new posts get new ids.
 import type { Queryable } from '../../src/db/index.js';
+import { nameSkeletons } from '../../src/usernames.js';
 import type { LegacyData, Skipped } from './legacy-rows.js';
 
 const BATCH = 1000;
@@ -16,14 +17,25 @@ function* batches<T>(rows: T[]): Generator<T[]> {
   for (let i = 0; i < rows.length; i += BATCH) yield rows.slice(i, i + BATCH);
 }
 
-/** Users already in the target: by id, and by name. */
+/** Users already in the target: by id, by name, and by what their names look like (their skeletons). */
 async function existingUsers(tx: Queryable) {
-  const rows = await tx.query<{ userId: number; username: string }>(
-    'SELECT user_id AS "userId", username FROM users',
+  const rows = await tx.query<{
+    userId: number;
+    username: string;
+    folded: string | null;
+    asWritten: string | null;
+  }>(
+    `SELECT user_id AS "userId", username, username_skeleton AS folded,
+            username_skeleton_as_written AS "asWritten" FROM users`,
+  );
+  // A row the app has not yet given skeletons (it does at its next start) gets them here.
+  const skeletons = rows.flatMap(({ username, folded, asWritten }) =>
+    folded !== null && asWritten !== null ? [folded, asWritten] : Object.values(nameSkeletons(username)),
   );
   return {
     byId: new Map(rows.map((r) => [r.userId, r.username])),
     names: new Set(rows.map((r) => r.username)),
+    lookalikes: new Set(skeletons),
   };
 }
 
@@ -43,6 +55,11 @@ export async function writeLegacy(
     if (name === user.username) alreadyThere.users++;
     else if (name !== undefined) skip('users whose id another user already has in this database');
     else if (existing.names.has(user.username)) skip('users whose username is taken in this database');
+    else if (
+      existing.lookalikes.has(user.skeletons.folded) ||
+      existing.lookalikes.has(user.skeletons.asWritten)
+    )
+      skip("users whose username looks like a user's in this database");
     else return true;
     return false;
   });
@@ -52,14 +69,17 @@ export async function writeLegacy(
   ]);
   for (const batch of batches(users)) {
     const rows = await tx.query(
-      `INSERT INTO users (user_id, username, email, pw_hash) OVERRIDING SYSTEM VALUE
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
+      `INSERT INTO users (user_id, username, email, pw_hash, username_skeleton, username_skeleton_as_written)
+       OVERRIDING SYSTEM VALUE
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
        ON CONFLICT DO NOTHING RETURNING user_id`,
       [
         batch.map((u) => u.userId),
         batch.map((u) => u.username),
         batch.map((u) => u.email),
         batch.map((u) => u.pwHash),
+        batch.map((u) => u.skeletons.folded),
+        batch.map((u) => u.skeletons.asWritten),
       ],
     );
     added.users += rows.length;

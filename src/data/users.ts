@@ -54,11 +54,22 @@ export async function findUserIdByName(db: Queryable, username: string): Promise
   return rows[0]?.userId;
 }
 
-/** A user whose name has this skeleton (looks the same), if any. */
-export async function findNameBySkeleton(db: Queryable, skeleton: string): Promise<string | undefined> {
+/** What a name looks like, two ways (src/usernames.ts nameSkeletons). */
+export interface NameSkeletons {
+  folded: string;
+  asWritten: string;
+}
+
+/** A user whose name looks like one with these skeletons (shares either of them, either way), if any. */
+export async function findNameLookingLike(
+  db: Queryable,
+  skeletons: NameSkeletons,
+): Promise<string | undefined> {
   const rows = await db.query<{ username: string }>(
-    'SELECT username FROM users WHERE username_skeleton = $1 LIMIT 1',
-    [skeleton],
+    `SELECT username FROM users
+     WHERE username_skeleton = ANY($1::text[]) OR username_skeleton_as_written = ANY($1::text[])
+     ORDER BY user_id LIMIT 1`,
+    [[skeletons.folded, skeletons.asWritten]],
   );
   return rows[0]?.username;
 }
@@ -66,13 +77,20 @@ export async function findNameBySkeleton(db: Queryable, skeleton: string): Promi
 /** Inserts a user; returns the new id, or undefined when the username is taken (also under a race). */
 export async function insertUser(
   db: Queryable,
-  user: { username: string; email: string; pwHash: string; skeleton?: string },
+  user: { username: string; email: string; pwHash: string; skeletons?: NameSkeletons },
 ): Promise<number | undefined> {
   const rows = await db.query<{ userId: number }>(
-    `INSERT INTO users (username, email, pw_hash, username_skeleton) VALUES ($1, $2, $3, $4)
+    `INSERT INTO users (username, email, pw_hash, username_skeleton, username_skeleton_as_written)
+     VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (username) DO NOTHING
      RETURNING user_id AS "userId"`,
-    [user.username, user.email, user.pwHash, user.skeleton ?? null],
+    [
+      user.username,
+      user.email,
+      user.pwHash,
+      user.skeletons?.folded ?? null,
+      user.skeletons?.asWritten ?? null,
+    ],
   );
   return rows[0]?.userId;
 }
@@ -99,13 +117,30 @@ export function usersWithoutSkeleton(
 
 export async function setSkeletons(
   db: Queryable,
-  rows: { userId: number; skeleton: string }[],
+  rows: { userId: number; skeletons: NameSkeletons }[],
 ): Promise<void> {
   await db.query(
-    `UPDATE users SET username_skeleton = s.skeleton
-     FROM unnest($1::bigint[], $2::text[]) AS s(user_id, skeleton) WHERE users.user_id = s.user_id`,
-    [rows.map((r) => r.userId), rows.map((r) => r.skeleton)],
+    `UPDATE users SET username_skeleton = s.folded, username_skeleton_as_written = s.as_written
+     FROM unnest($1::bigint[], $2::text[], $3::text[]) AS s(user_id, folded, as_written)
+     WHERE users.user_id = s.user_id`,
+    [rows.map((r) => r.userId), rows.map((r) => r.skeletons.folded), rows.map((r) => r.skeletons.asWritten)],
   );
+}
+
+/** The groups of users whose names share a skeleton (look alike), each oldest first. */
+export async function namesSharingSkeleton(db: Queryable): Promise<string[][]> {
+  const rows = await db.query<{ names: string[] }>(
+    `WITH skeletons AS (
+       SELECT username_skeleton AS skeleton, user_id, username FROM users
+       UNION SELECT username_skeleton_as_written, user_id, username FROM users
+     )
+     SELECT array_agg(username ORDER BY user_id) AS names FROM skeletons
+     WHERE skeleton IS NOT NULL
+     GROUP BY skeleton HAVING count(*) > 1 ORDER BY min(user_id), skeleton`,
+  );
+  // Names that share both their skeletons would be listed twice.
+  const groups = new Map(rows.map((row) => [JSON.stringify(row.names), row.names]));
+  return [...groups.values()];
 }
 
 /** The ids of those of `names` that exist, each found as findUserIdByName finds it (as sent, then NFC). */

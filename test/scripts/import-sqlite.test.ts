@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run as importSqlite } from '../../scripts/commands/import-sqlite.js';
 import type { Database } from '../../src/db/index.js';
 import { postMessage, publicTimeline, signIn } from '../../src/minitwit.js';
@@ -170,4 +170,102 @@ test('when the file is missing or not a MiniTwit database, then it says so and e
   const garbage = await run(join(dir, 'text.db'));
   expect(garbage.code).toBe(2);
   expect(garbage.text).not.toMatch(/\n\s+at /);
+});
+
+describe('names and hashes an attacker could plant (issue 18, item 8)', () => {
+  const pbkdf2Hash = (password: string, iterations: number) =>
+    `pbkdf2:sha256:${iterations}$salt$${pbkdf2Sync(password, 'salt', iterations, 32, 'sha256').toString('hex')}`;
+  // Werkzeug 3.1's default: the ceiling itself, still imported and checked.
+  const defaultCostHash = pbkdf2Hash('default cost', 1_000_000);
+  // The hostile file's users (ids after the first file's), each with one message.
+  const USERS: [number, string, string][] = [
+    [101, 'logout', defaultCostHash],
+    [102, 'public', defaultCostHash],
+    [103, '\u202Eadmin', defaultCostHash],
+    [104, 'alice', defaultCostHash],
+    [105, 'alic\u0435', defaultCostHash], // a Cyrillic е: looks like alice
+    [106, 'mix\u0435d', defaultCostHash], // a Cyrillic е, with no one to look like
+    [107, '\u001b[31mred\u001b[0m', defaultCostHash],
+    [108, 'ALICE', defaultCostHash],
+    [109, 'CARL', defaultCostHash], // Carl is in the database already
+    [110, 'zero\u200Bwidth', defaultCostHash],
+    [111, 'Rene\u0301e', defaultCostHash], // decomposed: imported composed, not skipped
+    [112, '<script>', defaultCostHash], // sign-up takes it (pages encode it): so does the importer
+    [113, 'slow pbkdf2', 'pbkdf2:sha256:50000000$salt$00112233445566778899aabbccddeeff'],
+    [114, 'huge scrypt', 'scrypt:1048576:8:1$salt$00112233445566778899aabbccddeeff'],
+    [115, 'over by one', pbkdf2Hash('over by one', 1_000_001)],
+  ];
+  let text = '';
+
+  // A million PBKDF2 rounds per hash at the ceiling: a second or more on a busy machine.
+  beforeAll(async () => {
+    const hostile = join(dir, 'hostile.db');
+    const legacy = new DatabaseSync(hostile);
+    legacy.exec(SCHEMA);
+    for (const [userId, username, pwHash] of USERS) {
+      legacy
+        .prepare('INSERT INTO user (user_id, username, email, pw_hash) VALUES (?, ?, ?, ?)')
+        .run(userId, username, `u${userId}@example.com`, pwHash);
+      legacy
+        .prepare(
+          'INSERT INTO message (message_id, author_id, text, pub_date, flagged) VALUES (?, ?, ?, ?, 0)',
+        )
+        .run(userId, userId, `by ${userId}`, T0);
+    }
+    legacy.close();
+    const result = await run(hostile);
+    expect(result.code).toBe(0);
+    text = result.text;
+  }, 60_000);
+
+  test('when names break the sign-up rules, then each is skipped with its rows, counted by reason', async () => {
+    expect(text).not.toContain('Skipped: nothing');
+    for (const [n, reason] of [
+      [2, 'users whose username is reserved'],
+      [3, 'users whose username holds invisible, control or text-direction characters'],
+      [2, "users whose username looks like an earlier user's"],
+      [1, 'users whose username mixes scripts that look alike'],
+      [1, "users whose username looks like a user's in this database"],
+    ] as const)
+      expect(text).toMatch(new RegExp(`^\\s+${n}\\s+${reason.replace(/[()]/g, '\\$&')}`, 'm'));
+    const imported = await db.query<{ userId: number; username: string }>(
+      'SELECT user_id AS "userId", username FROM users WHERE user_id > 100 ORDER BY user_id',
+    );
+    expect(imported.map((u) => u.username)).toEqual([
+      'alice',
+      'Ren\u00E9e',
+      '<script>',
+      'slow pbkdf2',
+      'huge scrypt',
+      'over by one',
+    ]);
+    const authors = await db.query<{ id: number }>(
+      'SELECT DISTINCT author_id AS id FROM messages WHERE author_id > 100 ORDER BY 1',
+    );
+    expect(authors.map((a) => Number(a.id))).toEqual(imported.map((u) => Number(u.userId)));
+  });
+
+  test('when a name was stored decomposed, then it is imported composed and the report says so', () => {
+    expect(text).toMatch(/^\s+1\s+users whose username was stored decomposed/m);
+  });
+
+  test('when a hash costs more than the ceiling, then its user is imported without it, counted as skipped, and cannot sign in', async () => {
+    expect(text).toMatch(/^\s+2\s+password hashes over the cost ceiling \(PBKDF2 with more than 1,000,000/m);
+    expect(text).toMatch(/^\s+1\s+password hashes over the cost ceiling \(scrypt with N·r·p over 262,144/m);
+    const hashes = await db.query<{ pwHash: string }>(
+      `SELECT pw_hash AS "pwHash" FROM users WHERE username IN ('slow pbkdf2', 'huge scrypt', 'over by one')`,
+    );
+    expect(hashes).toEqual([{ pwHash: '' }, { pwHash: '' }, { pwHash: '' }]);
+    await expect(signIn({ db, source: 'web' }, 'over by one', 'over by one')).rejects.toThrow(
+      'Invalid password',
+    );
+  });
+
+  test(
+    'when a hash is at the ceiling (Werkzeug 3.1 defaults), then it is imported and its user signs in',
+    { timeout: 60_000 },
+    async () => {
+      expect((await signIn({ db, source: 'web' }, 'alice', 'default cost')).username).toBe('alice');
+    },
+  );
 });
