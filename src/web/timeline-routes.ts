@@ -13,7 +13,7 @@ import * as minitwit from '../minitwit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   profileTitle,
-  renderMessages,
+  renderMessagesWithin,
   renderPage,
   renderSignedOutPage,
   sendPage,
@@ -23,6 +23,12 @@ import {
 import { flash, hasFlash } from './flashes.js';
 
 const PER_PAGE = 30;
+/**
+ * A page is at most 2 MiB (issue 18, item 7): 30 messages written as links were 3.5 MB. Its messages get
+ * all but 64 KiB of it; the rest of the page (layout, form, flashes, a title of 200 characters) is far less.
+ */
+const PAGE_MAX_BYTES = 2 * 1024 * 1024;
+const PAGE_MESSAGES_MAX_BYTES = PAGE_MAX_BYTES - 64 * 1024;
 
 const PageQuery = Type.Object({ before: Type.Optional(Type.String({ maxLength: 200 })) });
 // PostgreSQL text cannot hold NUL: refused here with a 400 rather than failing in the database.
@@ -46,10 +52,11 @@ interface PageView {
 }
 
 const pageViewOf = (rows: minitwit.TimelineMessage[]): PageView => {
-  const shown = rows.slice(0, PER_PAGE);
+  const { html, shown } = renderMessagesWithin(rows.slice(0, PER_PAGE), PAGE_MESSAGES_MAX_BYTES);
   return {
-    messagesHtml: renderMessages(shown),
-    older: rows.length > PER_PAGE ? encodeCursor(shown.at(-1)!) : undefined,
+    messagesHtml: html,
+    // A page cut by its bytes goes on from its last message, as one cut at PER_PAGE does.
+    older: rows.length > shown.length ? encodeCursor(shown.at(-1)!) : undefined,
   };
 };
 
