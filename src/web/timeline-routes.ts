@@ -45,6 +45,9 @@ const pageOf = (before: string | undefined): minitwit.PageRequest => ({
   before: decodeCursor(before),
 });
 
+/** A page that starts at a cursor is kept apart in the read cache: cursors cannot push out first pages. */
+const olderPage = (page: minitwit.PageRequest) => ({ older: page.before !== undefined });
+
 /** A page's messages as the template shows them, and the cursor of the next page if there is one. */
 interface PageView {
   messagesHtml: Html;
@@ -106,7 +109,11 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     scope: Scope,
     page: minitwit.PageRequest,
     load: () => Promise<minitwit.TimelineMessage[]>,
-  ) => cache.read(scope, pageKey('web', page), async () => pageViewOf(await load()), hasFlash(request));
+  ) =>
+    cache.read(scope, pageKey('web', page), async () => pageViewOf(await load()), {
+      bypass: hasFlash(request),
+      ...olderPage(page),
+    });
 
   /** My timeline: my messages and those of everyone I follow; signed out, the public one. */
   app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
@@ -131,7 +138,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     const load = () => minitwit.publicTimeline(ctx, page);
     if (signedOutReader(request, user)) {
       const whole = async () => wholePage(PUBLIC_HEADING, await load());
-      return sendPage(reply, await cache.read('public', pageKey('web-page', page), whole));
+      return sendPage(reply, await cache.read('public', pageKey('web-page', page), whole, olderPage(page)));
     }
     const rows = await cachedView(request, 'public', page, load);
     return renderPage(request, reply, 'timeline', {
@@ -155,7 +162,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
       const title = profileTitle(profile.username);
       if (signedOutReader(request, user)) {
         const whole = async () => wholePage({ title, path: url }, await load());
-        return sendPage(reply, await cache.read(scope, pageKey('web-page', page), whole));
+        return sendPage(reply, await cache.read(scope, pageKey('web-page', page), whole, olderPage(page)));
       }
       const [followed, rows] = await Promise.all([
         user ? minitwit.isFollowing(ctx, user, profile) : false,
