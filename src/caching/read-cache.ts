@@ -15,8 +15,11 @@ export type Scope = 'public' | `author:${number}` | `personal:${number}` | `foll
 export type Change = { messagesOf: number | 'anyone' } | { followsOf: number };
 
 const TIMELINE_TTL_MS = 1000;
-const TIMELINE_MAX_BYTES = 32 * 1024 * 1024;
-const TIMELINE_MAX_ENTRIES = 5000;
+// 32 MB and 5,000 entries in all. Pages that start at a cursor (`?before=`, "Older messages") have their own
+// quarter: however many distinct cursors are read, they cannot push out the first pages, which nearly
+// every reader asks for (issue 18, item 6).
+const FIRST_PAGES = { maxSize: 24 * 1024 * 1024, max: 4000 };
+const OLDER_PAGES = { maxSize: 8 * 1024 * 1024, max: 1000 };
 const NAMES_MAX_ENTRIES = 100_000;
 
 /** A page of a timeline as a key within its scope: what the page was made into (`view`), and where it starts. */
@@ -24,6 +27,13 @@ export const pageKey = (
   view: string,
   page: { limit: number; before?: { pubDate: string; messageId: number } | undefined },
 ) => `${view}|${page.limit}|${page.before?.pubDate ?? ''}|${page.before?.messageId ?? ''}`;
+
+export interface ReadOptions {
+  /** Load and do not store: a page that must show the reader's own write. */
+  bypass?: boolean;
+  /** A page that starts at a cursor: kept apart from the first pages (see OLDER_PAGES). */
+  older?: boolean;
+}
 
 interface Entry {
   scope: Scope;
@@ -36,37 +46,29 @@ export class ReadCache {
   /** False while changes from other replicas may go unheard (the listener is reconnecting). */
   private enabled = true;
   private readonly byScope = new Map<Scope, Set<string>>();
-  private readonly timelines = new LRUCache<string, Entry>({
-    max: TIMELINE_MAX_ENTRIES,
-    maxSize: TIMELINE_MAX_BYTES,
-    sizeCalculation: (entry, key) => key.length + sizeOf(entry.value),
-    ttl: TIMELINE_TTL_MS,
-    // The ttl is checked on read (no timers); expired entries still count until evicted or read.
-    ttlAutopurge: false,
-    dispose: (entry, key) => {
-      const keys = this.byScope.get(entry.scope);
-      keys?.delete(key);
-      if (keys?.size === 0) this.byScope.delete(entry.scope);
-    },
-  });
+  private readonly firstPages = this.timelineCache(FIRST_PAGES);
+  private readonly olderPages = this.timelineCache(OLDER_PAGES);
   /** A user's id and stored name by the name a request gave. A name never changes its id; a miss is never kept. */
   readonly users = new LRUCache<string, { userId: number; username: string }>({ max: NAMES_MAX_ENTRIES });
   /** Told of every change made here (invalidation.ts tells the other replicas). */
   onChange: (change: Change) => void = () => {};
 
-  /**
-   * The value cached under (scope, key), else `load()`'s, stored unless something changed meanwhile.
-   * `bypass`: load and do not store (a page that must show the reader's own write).
-   */
-  async read<T>(scope: Scope, key: string, load: () => Promise<T>, bypass = false): Promise<T> {
+  /** The value cached under (scope, key), else `load()`'s, stored unless something changed meanwhile. */
+  async read<T>(
+    scope: Scope,
+    key: string,
+    load: () => Promise<T>,
+    { bypass = false, older = false }: ReadOptions = {},
+  ): Promise<T> {
     const full = `${scope}\u0000${key}`;
     if (!this.enabled || bypass) return load();
-    const hit = this.timelines.get(full);
+    const timelines = older ? this.olderPages : this.firstPages;
+    const hit = timelines.get(full);
     if (hit) return hit.value as T;
     const generation = this.generation;
     const value = await load();
     if (generation === this.generation && this.enabled) {
-      this.timelines.set(full, { scope, value });
+      timelines.set(full, { scope, value });
       let keys = this.byScope.get(scope);
       if (!keys) this.byScope.set(scope, (keys = new Set()));
       keys.add(full);
@@ -98,7 +100,8 @@ export class ReadCache {
   /** Drops every timeline (names stay: they never change). */
   clear(): void {
     this.generation++;
-    this.timelines.clear();
+    this.firstPages.clear();
+    this.olderPages.clear();
   }
 
   /** Off: every read goes to the database (and nothing is stored) until enabled again. */
@@ -114,15 +117,35 @@ export class ReadCache {
 
   stats() {
     return {
-      timelines: this.timelines.size,
-      timelineBytes: this.timelines.calculatedSize,
+      timelines: this.firstPages.size + this.olderPages.size,
+      timelineBytes: this.firstPages.calculatedSize + this.olderPages.calculatedSize,
+      olderPages: this.olderPages.size,
       users: this.users.size,
       enabled: this.enabled,
     };
   }
 
   private dropScope(scope: Scope): void {
-    for (const key of [...(this.byScope.get(scope) ?? [])]) this.timelines.delete(key);
+    for (const key of [...(this.byScope.get(scope) ?? [])]) {
+      this.firstPages.delete(key);
+      this.olderPages.delete(key);
+    }
+  }
+
+  /** Timelines bounded in entries and in bytes, each entry listed under its scope while it is held. */
+  private timelineCache(bounds: { max: number; maxSize: number }) {
+    return new LRUCache<string, Entry>({
+      ...bounds,
+      sizeCalculation: (entry, key) => key.length + sizeOf(entry.value),
+      ttl: TIMELINE_TTL_MS,
+      // The ttl is checked on read (no timers); expired entries still count until evicted or read.
+      ttlAutopurge: false,
+      dispose: (entry, key) => {
+        const keys = this.byScope.get(entry.scope);
+        keys?.delete(key);
+        if (keys?.size === 0) this.byScope.delete(entry.scope);
+      },
+    });
   }
 }
 

@@ -113,6 +113,28 @@ const messageView = (m: TimelineMessage): MessageView => ({
 export const renderMessages = (messages: TimelineMessage[]): Html =>
   new Html(eta.render('messages', { messages: messages.map(messageView) }));
 
+/**
+ * The longest run of `messages`, from the first, whose markup is at most `maxBytes` (UTF-8), rendered; at
+ * least one message (one is at most about 120 kB). Sized one by one only when the whole list is over.
+ */
+export function renderMessagesWithin(
+  messages: TimelineMessage[],
+  maxBytes: number,
+): { html: Html; shown: TimelineMessage[] } {
+  const whole = renderMessages(messages);
+  if (Buffer.byteLength(whole.html) <= maxBytes) return { html: whole, shown: messages };
+  // Each alone, with the list's own markup around it: the sum is a little over the list's size, never under.
+  let bytes = 0;
+  let count = 0;
+  for (const message of messages) {
+    bytes += Buffer.byteLength(renderMessages([message]).html);
+    if (bytes > maxBytes && count > 0) break;
+    count++;
+  }
+  const shown = messages.slice(0, count);
+  return { html: renderMessages(shown), shown };
+}
+
 /** Renders `view` inside the layout; the layout shows (and so clears) the pending flashes. */
 export function renderPage(
   request: FastifyRequest,

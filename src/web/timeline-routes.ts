@@ -13,7 +13,7 @@ import * as minitwit from '../minitwit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   profileTitle,
-  renderMessages,
+  renderMessagesWithin,
   renderPage,
   renderSignedOutPage,
   sendPage,
@@ -23,6 +23,12 @@ import {
 import { flash, hasFlash } from './flashes.js';
 
 const PER_PAGE = 30;
+/**
+ * A page is at most 2 MiB (issue 18, item 7): 30 messages written as links were 3.5 MB. Its messages get
+ * all but 64 KiB of it; the rest of the page (layout, form, flashes, a title of 200 characters) is far less.
+ */
+const PAGE_MAX_BYTES = 2 * 1024 * 1024;
+const PAGE_MESSAGES_MAX_BYTES = PAGE_MAX_BYTES - 64 * 1024;
 
 const PageQuery = Type.Object({ before: Type.Optional(Type.String({ maxLength: 200 })) });
 // PostgreSQL text cannot hold NUL: refused here with a 400 rather than failing in the database.
@@ -39,6 +45,9 @@ const pageOf = (before: string | undefined): minitwit.PageRequest => ({
   before: decodeCursor(before),
 });
 
+/** A page that starts at a cursor is kept apart in the read cache: cursors cannot push out first pages. */
+const olderPage = (page: minitwit.PageRequest) => ({ older: page.before !== undefined });
+
 /** A page's messages as the template shows them, and the cursor of the next page if there is one. */
 interface PageView {
   messagesHtml: Html;
@@ -46,10 +55,11 @@ interface PageView {
 }
 
 const pageViewOf = (rows: minitwit.TimelineMessage[]): PageView => {
-  const shown = rows.slice(0, PER_PAGE);
+  const { html, shown } = renderMessagesWithin(rows.slice(0, PER_PAGE), PAGE_MESSAGES_MAX_BYTES);
   return {
-    messagesHtml: renderMessages(shown),
-    older: rows.length > PER_PAGE ? encodeCursor(shown.at(-1)!) : undefined,
+    messagesHtml: html,
+    // A page cut by its bytes goes on from its last message, as one cut at PER_PAGE does.
+    older: rows.length > shown.length ? encodeCursor(shown.at(-1)!) : undefined,
   };
 };
 
@@ -99,7 +109,11 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     scope: Scope,
     page: minitwit.PageRequest,
     load: () => Promise<minitwit.TimelineMessage[]>,
-  ) => cache.read(scope, pageKey('web', page), async () => pageViewOf(await load()), hasFlash(request));
+  ) =>
+    cache.read(scope, pageKey('web', page), async () => pageViewOf(await load()), {
+      bypass: hasFlash(request),
+      ...olderPage(page),
+    });
 
   /** My timeline: my messages and those of everyone I follow; signed out, the public one. */
   app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
@@ -124,7 +138,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     const load = () => minitwit.publicTimeline(ctx, page);
     if (signedOutReader(request, user)) {
       const whole = async () => wholePage(PUBLIC_HEADING, await load());
-      return sendPage(reply, await cache.read('public', pageKey('web-page', page), whole));
+      return sendPage(reply, await cache.read('public', pageKey('web-page', page), whole, olderPage(page)));
     }
     const rows = await cachedView(request, 'public', page, load);
     return renderPage(request, reply, 'timeline', {
@@ -148,7 +162,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
       const title = profileTitle(profile.username);
       if (signedOutReader(request, user)) {
         const whole = async () => wholePage({ title, path: url }, await load());
-        return sendPage(reply, await cache.read(scope, pageKey('web-page', page), whole));
+        return sendPage(reply, await cache.read(scope, pageKey('web-page', page), whole, olderPage(page)));
       }
       const [followed, rows] = await Promise.all([
         user ? minitwit.isFollowing(ctx, user, profile) : false,

@@ -14,6 +14,18 @@ describe('ReadCache', () => {
     expect(cache.stats().timelineBytes).toBeLessThanOrEqual(32 * 1024 * 1024);
   });
 
+  test('when thousands of distinct older pages are read, then they are kept apart and every first page stays', async () => {
+    const cache = new ReadCache();
+    for (let i = 0; i < 100; i++) await cache.read(`author:${i}`, 'first page', async () => 'first');
+    for (let i = 0; i < 6000; i++)
+      await cache.read('public', `older page ${i}`, async () => 'older', { older: true });
+    expect(cache.stats().olderPages).toBeGreaterThan(0);
+    expect(cache.stats().olderPages).toBeLessThanOrEqual(1000);
+    for (let i = 0; i < 100; i++) expect(cache.entriesOf(`author:${i}`), `author:${i}`).toBe(1);
+    // Kept: read again without loading.
+    expect(await cache.read('author:7', 'first page', async () => 'loaded again')).toBe('first');
+  });
+
   test('when a message is posted, then public, personal and the author drop; others stay', async () => {
     const cache = new ReadCache();
     for (const scope of ['public', 'author:1', 'author:2', 'personal:3', 'follows:3'] as const)
