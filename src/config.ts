@@ -65,9 +65,8 @@ const DatabaseUrl = (env: string) =>
     withoutPassword,
   );
 
-const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 function isAddressOrRange(entry: string): boolean {
-  if (PROXY_NAMES.has(entry)) return true;
+  if (entry === 'loopback') return true;
   const [address = '', bits, ...rest] = entry.split('/');
   const version = isIP(address);
   if (version === 0 || rest.length > 0) return false;
@@ -75,21 +74,31 @@ function isAddressOrRange(entry: string): boolean {
 }
 
 /**
- * TRUST_PROXY: `false`, how many proxies stand in front (`1`), or their addresses and ranges (`10.0.0.0/8,::1`,
- * or proxy-addr's `loopback`, `linklocal`, `uniquelocal`). Not `true`: trusting every hop lets any client name
- * its own address in X-Forwarded-For, which the logs and the abuse limits would then believe.
+ * TRUST_PROXY: `false`, or exactly the proxies in front: their addresses and networks (`10.251.0.0/24,::1`;
+ * `loopback` for one on this host). Nothing broader: the app believes the X-Forwarded-For of whoever
+ * connects from them, so they must be the proxies alone. Not `true` (every hop), not a hop count (`1`,
+ * which trusted any private address: behind Docker's port proxy or the swarm's ingress every client has
+ * one, so any client chose its own address, issue 18, finding 9), not proxy-addr's `uniquelocal` or
+ * `linklocal` (every private address again).
  */
-function parseTrustProxy(value: string): false | number | string[] {
+function parseTrustProxy(value: string): false | string[] {
   const trimmed = value.trim();
   if (trimmed === 'false' || trimmed === '0') return false;
-  if (/^\d{1,2}$/.test(trimmed)) return Number(trimmed);
   const entries = trimmed.split(',').map((entry) => entry.trim());
   if (entries.every(isAddressOrRange)) return entries;
-  const why =
-    trimmed === 'true'
-      ? 'true would trust every hop, so any client could choose the address that is logged and rate-limited'
-      : 'not a hop count nor a list of IP addresses or CIDR ranges';
-  throw new Error(`${why}. Give the number of proxies in front (1), or their addresses (10.0.0.0/8,::1)`);
+  throw new Error(
+    `${whyNotProxies(trimmed, entries)}. Give the proxies' own addresses or network (the swarm's edge network 10.251.0.0/24; Caddy's address under compose.edge.yaml), or false`,
+  );
+}
+
+function whyNotProxies(value: string, entries: string[]): string {
+  if (value === 'true')
+    return 'true would trust every hop, so any client could choose the address that is logged and rate-limited';
+  if (/^\d+$/.test(value))
+    return 'a hop count would trust any private address, and behind Docker or the swarm every client has one';
+  const everyPrivate = entries.find((entry) => entry === 'uniquelocal' || entry === 'linklocal');
+  if (everyPrivate) return `${everyPrivate} names every private address, not the proxies`;
+  return 'not a list of IP addresses or CIDR networks';
 }
 
 /** The course's simulator's credentials (published with the course): the default, for replays and tests. */

@@ -18,8 +18,8 @@ test('when nothing is set, then the defaults are the documented ones', () => {
 });
 
 test('when variables are set, then they are converted and used', () => {
-  const config = loadConfig({ PORT: '8080', MINITWIT_ROLE: 'api', DB_POOL_SIZE: '20', TRUST_PROXY: '1' });
-  expect(config).toMatchObject({ webPort: 8080, role: 'api', dbPoolSize: 20, trustProxy: 1 });
+  const config = loadConfig({ PORT: '8080', MINITWIT_ROLE: 'api', DB_POOL_SIZE: '20', TRUST_PROXY: '10.0.0.2' });
+  expect(config).toMatchObject({ webPort: 8080, role: 'api', dbPoolSize: 20, trustProxy: ['10.0.0.2'] });
 });
 
 test.each([
