@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { backfillNameSkeletons } from './minitwit.js';
+import { capConnectionsPerClient, isTrustedProxy } from './http/connections-per-client.js';
 import type { Services } from './http/server-options.js';
 import type { AppRole } from './observability/metrics.js';
 import { buildOperationsApp } from './operations/app.js';
@@ -127,8 +128,15 @@ export async function buildApps(services: Services): Promise<RoleApp[]> {
     port: metricsPort,
     app: await buildOperationsApp(services),
   });
-  // Past this many open connections Node closes new ones at once, before they cost a request.
-  for (const { app } of apps) app.server.maxConnections = services.config.maxConnections;
+  // Past this many open connections Node closes new ones at once, before they cost a request; on the
+  // public ports, one client's past its own share too (the operations port is internal).
+  const { maxConnections, maxConnectionsPerClient, trustProxy } = services.config;
+  const isProxy = isTrustedProxy(trustProxy);
+  for (const { app, role } of apps) {
+    app.server.maxConnections = maxConnections;
+    if (role !== 'metrics' && maxConnectionsPerClient > 0)
+      capConnectionsPerClient(app.server, maxConnectionsPerClient, isProxy);
+  }
   await Promise.all(apps.map(({ app }) => app.ready()));
   return apps;
 }

@@ -126,6 +126,8 @@ const ConfigSchema = Type.Object({
   apiListMax: Int('API_LIST_MAX', 1, 10_000, 1000),
   /** Open connections each public port accepts at once; more are closed as they arrive. */
   maxConnections: Int('MAX_CONNECTIONS', 1, undefined, 1000),
+  /** Of those, how many one client (an IPv4 address, an IPv6 /64) may hold on a public port; 0: no cap. */
+  maxConnectionsPerClient: Int('MAX_CONNECTIONS_PER_CLIENT', 0, undefined, 100),
   /** A client must send a request's headers within this (slow-header attacks hold a connection). */
   headersTimeoutMs: Int('HEADERS_TIMEOUT_MS', 1000, undefined, 10_000),
   /** Password hashes computed at once; 0: as many as the CPU cores. */
@@ -235,6 +237,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.headersTimeoutMs > REQUEST_TIMEOUT_MS)
     refuse(
       `HEADERS_TIMEOUT_MS must not be longer than the request timeout (${REQUEST_TIMEOUT_MS} ms): the headers are part of the request`,
+    );
+  if (config.maxConnectionsPerClient >= config.maxConnections)
+    refuse(
+      'MAX_CONNECTIONS_PER_CLIENT must be below MAX_CONNECTIONS, or one client can still hold every connection (0 turns the per-client cap off)',
     );
   if (config.shutdownDrainMs >= config.shutdownTimeoutMs && config.shutdownDrainMs > 0)
     refuse('SHUTDOWN_TIMEOUT_MS must be longer than SHUTDOWN_DRAIN_MS (the drain is part of it)');

@@ -127,3 +127,23 @@ describe('abuse limits', () => {
     expect(failure({ SIGNIN_LIMIT_WINDOW_SECONDS: '0' })).toMatch(/SIGNIN_LIMIT_WINDOW_SECONDS/);
   });
 });
+
+describe('MAX_CONNECTIONS_PER_CLIENT', () => {
+  test('when unset, then one client may hold 100 of the 1,000 connections', () => {
+    expect(loadConfig({})).toMatchObject({ maxConnections: 1000, maxConnectionsPerClient: 100 });
+  });
+
+  test.each([
+    [{ MAX_CONNECTIONS: '50' }],
+    [{ MAX_CONNECTIONS_PER_CLIENT: '1000' }],
+    [{ MAX_CONNECTIONS: '10', MAX_CONNECTIONS_PER_CLIENT: '20' }],
+  ])('when %j, then start fails: one client could still hold every connection', (env) => {
+    expect(failure(env)).toMatch(/MAX_CONNECTIONS_PER_CLIENT must be below MAX_CONNECTIONS/);
+  });
+
+  test('when 0, then there is no per-client cap, whatever MAX_CONNECTIONS', () => {
+    expect(
+      loadConfig({ MAX_CONNECTIONS: '2', MAX_CONNECTIONS_PER_CLIENT: '0' }).maxConnectionsPerClient,
+    ).toBe(0);
+  });
+});
