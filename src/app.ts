@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { buildApiApp } from './api/app.js';
 import { startInvalidation } from './caching/invalidation.js';
 import { ReadCache } from './caching/read-cache.js';
-import type { Config } from './config.js';
+import { acceptsCourseCredentials, type Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { backfillNameSkeletons } from './minitwit.js';
@@ -119,6 +119,10 @@ export interface RoleApp {
  */
 export async function buildApps(services: Services): Promise<RoleApp[]> {
   const { role, host, webPort, apiPort, metricsHost, metricsPort } = services.config;
+  if (role !== 'web' && acceptsCourseCredentials(services.config))
+    services.logger.warn(
+      "The simulator API accepts the course's published credentials: anyone can read them, and with them post and follow as any user. Set SIMULATOR_USERNAME and SIMULATOR_PASSWORD unless this serves the course's simulator",
+    );
   const apps: RoleApp[] = [];
   if (role !== 'api') apps.push({ role: 'web', host, port: webPort, app: await buildWebApp(services) });
   if (role !== 'web') apps.push({ role: 'api', host, port: apiPort, app: await buildApiApp(services) });

@@ -101,7 +101,11 @@ function whyNotProxies(value: string, entries: string[]): string {
   return 'not a list of IP addresses or CIDR networks';
 }
 
-/** The course's simulator's credentials (published with the course): the default, for replays and tests. */
+/**
+ * The course's simulator's credentials, published with the course: anyone can read them, and with them
+ * post and follow as any user. The embedded database's default (a laptop, a replay); with a server
+ * database they must be set explicitly (loadServerConfig), and whenever they are in use a warning says so.
+ */
 export const COURSE_SIMULATOR_CREDENTIALS = { username: 'simulator', password: 'super_safe!' } as const;
 
 const ConfigSchema = Type.Object({
@@ -151,12 +155,9 @@ const ConfigSchema = Type.Object({
   signUpPerClient: Int('SIGNUP_LIMIT_PER_CLIENT', 0, 1_000_000, 20),
   signUpPerEmail: Int('SIGNUP_LIMIT_PER_EMAIL', 0, 1_000_000, 5),
   signUpWindowSeconds: Int('SIGNUP_LIMIT_WINDOW_SECONDS', 1, undefined, 3600),
-  simulatorUsername: Text('SIMULATOR_USERNAME', COURSE_SIMULATOR_CREDENTIALS.username),
-  simulatorPassword: from(
-    'SIMULATOR_PASSWORD',
-    Type.String({ minLength: 1, default: COURSE_SIMULATOR_CREDENTIALS.password }),
-    HIDDEN,
-  ),
+  /** The simulator API's Basic credentials; unset, the course's (simulatorCredentials). */
+  simulatorUsername: from('SIMULATOR_USERNAME', Type.Optional(Type.String({ minLength: 1 }))),
+  simulatorPassword: Secret('SIMULATOR_PASSWORD', 1),
   /** After SIGTERM: how long to keep serving (not ready) before closing the listener. */
   shutdownDrainMs: Int('SHUTDOWN_DRAIN_MS', 0, undefined, 0),
   /** After SIGTERM: how long to wait in all before giving up on in-flight requests. */
@@ -185,6 +186,9 @@ function withFiles(env: NodeJS.ProcessEnv, names: string[]): Record<string, stri
     } catch (error) {
       throw new ConfigError(`Cannot read ${name}_FILE=${file}: ${(error as Error).message}`);
     }
+    // A secret mounted from an empty file is a mistake (a secret created from an unset variable), never
+    // a choice: said so, rather than left to a setting's default.
+    if (file && values[name] === '') throw new ConfigError(`${name}_FILE=${file} is empty`);
   }
   return values;
 }
@@ -247,4 +251,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.migrationDatabaseUrl && !config.databaseUrl)
     refuse('MIGRATION_DATABASE_URL is set without DATABASE_URL: set both, or neither');
   return config;
+}
+
+/**
+ * The settings of a process that serves the pages or the API (src/server.ts, and the tests' apps):
+ * loadConfig's, and what serving needs on top. The ops scripts, which serve nothing, use loadConfig.
+ * With a server database (a deployment), the API takes no default credentials: unset, they would be the
+ * course's published ones (issue 18, finding 2).
+ */
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config = loadConfig(env);
+  if (config.role === 'web' || !config.databaseUrl) return config;
+  const unset = [
+    ['SIMULATOR_USERNAME', config.simulatorUsername],
+    ['SIMULATOR_PASSWORD', config.simulatorPassword],
+  ].find(([, value]) => !value)?.[0];
+  if (unset)
+    throw new ConfigError(
+      `${unset} must be set, and not empty, when DATABASE_URL is set and the API is served (MINITWIT_ROLE=api or all): ` +
+        "unset, it would be the course's published credentials, which anyone can read. " +
+        `Set your own; for the course's simulator, set its values explicitly (or ${unset}_FILE, a secret)`,
+    );
+  return config;
+}
+
+/** The credentials the simulator API accepts: those set, or the course's. */
+export function simulatorCredentials(config: Config): { username: string; password: string } {
+  return {
+    username: config.simulatorUsername ?? COURSE_SIMULATOR_CREDENTIALS.username,
+    password: config.simulatorPassword ?? COURSE_SIMULATOR_CREDENTIALS.password,
+  };
+}
+
+/** Whether the simulator API accepts the course's published credentials (a warning at start says so). */
+export function acceptsCourseCredentials(config: Config): boolean {
+  const { username, password } = simulatorCredentials(config);
+  return (
+    username === COURSE_SIMULATOR_CREDENTIALS.username && password === COURSE_SIMULATOR_CREDENTIALS.password
+  );
 }
