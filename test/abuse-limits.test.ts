@@ -140,7 +140,8 @@ describe('concurrent sign-ins (issue 18, finding 1)', () => {
   test('when a person signs in right after failures from the same address, then the success gives the address its attempt back', async () => {
     await from('10.11.0.1').register('returning', 'right');
     for (let i = 0; i < 7; i++) await signIn('10.11.0.2', `unknown-${i}`, 'x');
-    for (let i = 0; i < 3; i++) expect((await signIn('10.11.0.2', 'returning', 'right')).statusCode).toBe(302);
+    for (let i = 0; i < 3; i++)
+      expect((await signIn('10.11.0.2', 'returning', 'right')).statusCode).toBe(302);
     expect((await signIn('10.11.0.2', 'unknown-last', 'x')).body).toContain('Invalid username');
     expect((await signIn('10.11.0.2', 'unknown-over', 'x')).statusCode).toBe(429);
   });

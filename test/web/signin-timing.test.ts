@@ -23,7 +23,12 @@ const median = (values: number[]) => {
 /** How long one failed sign-in took, and what it said. */
 async function timedSignIn(username: string) {
   const started = process.hrtime.bigint();
-  const reply = await new Visitor(t.web).post('/login', { username, password: 'not-the-password' }, {}, false);
+  const reply = await new Visitor(t.web).post(
+    '/login',
+    { username, password: 'not-the-password' },
+    {},
+    false,
+  );
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   return { ms, body: reply.body };
 }
