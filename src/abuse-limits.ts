@@ -3,9 +3,13 @@
 // counters live in the database (rate-limiter-flexible's PostgreSQL store, table rate_limits), so every
 // replica counts together and a restart forgets nothing; keys are hashes, so the table holds no address
 // or e-mail in clear.
-//   sign-in: failures per account (any client) and per client (any account), in a window; at the limit,
-//            further tries are refused (429) until the window ends, without checking the password. A
-//            success clears the account's count (not the client's).
+//   sign-in: tries per account (any client) and per client (any account), in a window; past the limit,
+//            further tries are refused (429) until the window ends, without checking the password. A try
+//            is counted before its password is checked, in one atomic statement per counter (an upsert
+//            that returns the new count): counted after the check, every try that arrived before the
+//            first failure was stored got through (300 at once: 39 to 221 checks against a limit of 10).
+//            A success clears the account's count and gives the client its try back, so only failures
+//            add up.
 //   sign-up: accounts created per client and per e-mail address, in a window.
 // The simulator (its valid credentials) is not limited: it is the API's one trusted client.
 import { createHash } from 'node:crypto';
@@ -36,10 +40,13 @@ export interface Attempt {
 }
 
 export interface AbuseLimits {
-  /** Throws TooManyAttemptsError when the account or the client has failed to sign in too often. */
-  beforeSignIn(client: string, account: string): Promise<void>;
-  signInFailed(client: string, account: string): Promise<void>;
-  signInSucceeded(account: string): Promise<void>;
+  /**
+   * Counts a sign-in try, before its password is checked; throws TooManyAttemptsError when it is one
+   * more than the account's or the client's limit allows.
+   */
+  signInAttempt(client: string, account: string): Promise<void>;
+  /** The try was right: the account's count starts again and the client's try is given back. */
+  signInSucceeded(client: string, account: string): Promise<void>;
   /** Counts an account about to be created; throws TooManyAttemptsError when one count is over. */
   signUp(client: string, email: string): Promise<void>;
 }
@@ -120,19 +127,14 @@ export function createAbuseLimits(db: Queryable, limits: LimitSettings): AbuseLi
   const refused = (message: string, msBeforeNext: number) =>
     new TooManyAttemptsError(message, Math.max(1, Math.ceil(msBeforeNext / 1000)));
 
-  async function check(counter: Counter | undefined, key: string, message: string): Promise<void> {
-    if (!counter) return;
-    const state = await counter.limiter.get(key);
-    if (state && state.consumedPoints >= counter.points) throw refused(message, state.msBeforeNext);
-  }
-
-  async function consume(counter: Counter | undefined, key: string, message?: string): Promise<void> {
+  /** Counts one try (one atomic upsert); throws TooManyAttemptsError, saying `message`, past the limit. */
+  async function consume(counter: Counter | undefined, key: string, message: string): Promise<void> {
     if (!counter) return;
     try {
       await counter.limiter.consume(key);
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
-      if (message) throw refused(message, error.msBeforeNext);
+      throw refused(message, error.msBeforeNext);
     }
   }
 
@@ -140,18 +142,19 @@ export function createAbuseLimits(db: Queryable, limits: LimitSettings): AbuseLi
   const clientKeyOf = (ip: string) => hashed('client', clientKey(ip));
 
   return {
-    async beforeSignIn(ip, account) {
-      await check(signInByAccount, accountKey(account), 'Too many failed sign-ins for this account');
-      await check(signInByClient, clientKeyOf(ip), 'Too many failed sign-ins from your address');
-    },
-    async signInFailed(ip, account) {
-      await Promise.all([
-        consume(signInByAccount, accountKey(account)),
-        consume(signInByClient, clientKeyOf(ip)),
+    async signInAttempt(ip, account) {
+      // Both counted, whichever refuses: a refused try is still a try.
+      const [byAccount, byClient] = await Promise.allSettled([
+        consume(signInByAccount, accountKey(account), 'Too many failed sign-ins for this account'),
+        consume(signInByClient, clientKeyOf(ip), 'Too many failed sign-ins from your address'),
       ]);
+      for (const counted of [byAccount, byClient]) if (counted.status === 'rejected') throw counted.reason;
     },
-    async signInSucceeded(account) {
-      await signInByAccount?.limiter.delete(accountKey(account));
+    async signInSucceeded(ip, account) {
+      await Promise.all([
+        signInByAccount?.limiter.delete(accountKey(account)),
+        signInByClient?.limiter.reward(clientKeyOf(ip), 1),
+      ]);
     },
     async signUp(ip, email) {
       await consume(signUpByClient, clientKeyOf(ip), 'Too many new accounts from your address');

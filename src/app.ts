@@ -6,10 +6,11 @@ import type { Logger } from 'pino';
 import { buildApiApp } from './api/app.js';
 import { startInvalidation } from './caching/invalidation.js';
 import { ReadCache } from './caching/read-cache.js';
-import type { Config } from './config.js';
+import { acceptsCourseCredentials, type Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { backfillNameSkeletons } from './minitwit.js';
+import { capConnectionsPerClient, isTrustedProxy } from './http/connections-per-client.js';
 import type { Services } from './http/server-options.js';
 import type { AppRole } from './observability/metrics.js';
 import { buildOperationsApp } from './operations/app.js';
@@ -125,6 +126,10 @@ export interface RoleApp {
  */
 export async function buildApps(services: Services): Promise<RoleApp[]> {
   const { role, host, webPort, apiPort, metricsHost, metricsPort } = services.config;
+  if (role !== 'web' && acceptsCourseCredentials(services.config))
+    services.logger.warn(
+      "The simulator API accepts the course's published credentials: anyone can read them, and with them post and follow as any user. Set SIMULATOR_USERNAME and SIMULATOR_PASSWORD unless this serves the course's simulator",
+    );
   const apps: RoleApp[] = [];
   if (role !== 'api') apps.push({ role: 'web', host, port: webPort, app: await buildWebApp(services) });
   if (role !== 'web') apps.push({ role: 'api', host, port: apiPort, app: await buildApiApp(services) });
@@ -134,8 +139,15 @@ export async function buildApps(services: Services): Promise<RoleApp[]> {
     port: metricsPort,
     app: await buildOperationsApp(services),
   });
-  // Past this many open connections Node closes new ones at once, before they cost a request.
-  for (const { app } of apps) app.server.maxConnections = services.config.maxConnections;
+  // Past this many open connections Node closes new ones at once, before they cost a request; on the
+  // public ports, one client's past its own share too (the operations port is internal).
+  const { maxConnections, maxConnectionsPerClient, trustProxy } = services.config;
+  const isProxy = isTrustedProxy(trustProxy);
+  for (const { app, role } of apps) {
+    app.server.maxConnections = maxConnections;
+    if (role !== 'metrics' && maxConnectionsPerClient > 0)
+      capConnectionsPerClient(app.server, maxConnectionsPerClient, isProxy);
+  }
   await Promise.all(apps.map(({ app }) => app.ready()));
   return apps;
 }

@@ -65,9 +65,8 @@ const DatabaseUrl = (env: string) =>
     withoutPassword,
   );
 
-const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 function isAddressOrRange(entry: string): boolean {
-  if (PROXY_NAMES.has(entry)) return true;
+  if (entry === 'loopback') return true;
   const [address = '', bits, ...rest] = entry.split('/');
   const version = isIP(address);
   if (version === 0 || rest.length > 0) return false;
@@ -75,24 +74,38 @@ function isAddressOrRange(entry: string): boolean {
 }
 
 /**
- * TRUST_PROXY: `false`, how many proxies stand in front (`1`), or their addresses and ranges (`10.0.0.0/8,::1`,
- * or proxy-addr's `loopback`, `linklocal`, `uniquelocal`). Not `true`: trusting every hop lets any client name
- * its own address in X-Forwarded-For, which the logs and the abuse limits would then believe.
+ * TRUST_PROXY: `false`, or exactly the proxies in front: their addresses and networks (`10.251.0.0/24,::1`;
+ * `loopback` for one on this host). Nothing broader: the app believes the X-Forwarded-For of whoever
+ * connects from them, so they must be the proxies alone. Not `true` (every hop), not a hop count (`1`,
+ * which trusted any private address: behind Docker's port proxy or the swarm's ingress every client has
+ * one, so any client chose its own address, issue 18, finding 9), not proxy-addr's `uniquelocal` or
+ * `linklocal` (every private address again).
  */
-function parseTrustProxy(value: string): false | number | string[] {
+function parseTrustProxy(value: string): false | string[] {
   const trimmed = value.trim();
   if (trimmed === 'false' || trimmed === '0') return false;
-  if (/^\d{1,2}$/.test(trimmed)) return Number(trimmed);
   const entries = trimmed.split(',').map((entry) => entry.trim());
   if (entries.every(isAddressOrRange)) return entries;
-  const why =
-    trimmed === 'true'
-      ? 'true would trust every hop, so any client could choose the address that is logged and rate-limited'
-      : 'not a hop count nor a list of IP addresses or CIDR ranges';
-  throw new Error(`${why}. Give the number of proxies in front (1), or their addresses (10.0.0.0/8,::1)`);
+  throw new Error(
+    `${whyNotProxies(trimmed, entries)}. Give the proxies' own addresses or network (the swarm's edge network 10.251.0.0/24; Caddy's address under compose.edge.yaml), or false`,
+  );
 }
 
-/** The course's simulator's credentials (published with the course): the default, for replays and tests. */
+function whyNotProxies(value: string, entries: string[]): string {
+  if (value === 'true')
+    return 'true would trust every hop, so any client could choose the address that is logged and rate-limited';
+  if (/^\d+$/.test(value))
+    return 'a hop count would trust any private address, and behind Docker or the swarm every client has one';
+  const everyPrivate = entries.find((entry) => entry === 'uniquelocal' || entry === 'linklocal');
+  if (everyPrivate) return `${everyPrivate} names every private address, not the proxies`;
+  return 'not a list of IP addresses or CIDR networks';
+}
+
+/**
+ * The course's simulator's credentials, published with the course: anyone can read them, and with them
+ * post and follow as any user. The embedded database's default (a laptop, a replay); with a server
+ * database they must be set explicitly (loadServerConfig), and whenever they are in use a warning says so.
+ */
 export const COURSE_SIMULATOR_CREDENTIALS = { username: 'simulator', password: 'super_safe!' } as const;
 
 const ConfigSchema = Type.Object({
@@ -117,6 +130,8 @@ const ConfigSchema = Type.Object({
   apiListMax: Int('API_LIST_MAX', 1, 10_000, 1000),
   /** Open connections each public port accepts at once; more are closed as they arrive. */
   maxConnections: Int('MAX_CONNECTIONS', 1, undefined, 1000),
+  /** Of those, how many one client (an IPv4 address, an IPv6 /64) may hold on a public port; 0: no cap. */
+  maxConnectionsPerClient: Int('MAX_CONNECTIONS_PER_CLIENT', 0, undefined, 100),
   /** A client must send a request's headers within this (slow-header attacks hold a connection). */
   headersTimeoutMs: Int('HEADERS_TIMEOUT_MS', 1000, undefined, 10_000),
   /** Password hashes computed at once; 0: as many as the CPU cores. */
@@ -140,12 +155,9 @@ const ConfigSchema = Type.Object({
   signUpPerClient: Int('SIGNUP_LIMIT_PER_CLIENT', 0, 1_000_000, 20),
   signUpPerEmail: Int('SIGNUP_LIMIT_PER_EMAIL', 0, 1_000_000, 5),
   signUpWindowSeconds: Int('SIGNUP_LIMIT_WINDOW_SECONDS', 1, undefined, 3600),
-  simulatorUsername: Text('SIMULATOR_USERNAME', COURSE_SIMULATOR_CREDENTIALS.username),
-  simulatorPassword: from(
-    'SIMULATOR_PASSWORD',
-    Type.String({ minLength: 1, default: COURSE_SIMULATOR_CREDENTIALS.password }),
-    HIDDEN,
-  ),
+  /** The simulator API's Basic credentials; unset, the course's (simulatorCredentials). */
+  simulatorUsername: from('SIMULATOR_USERNAME', Type.Optional(Type.String({ minLength: 1 }))),
+  simulatorPassword: Secret('SIMULATOR_PASSWORD', 1),
   /** After SIGTERM: how long to keep serving (not ready) before closing the listener. */
   shutdownDrainMs: Int('SHUTDOWN_DRAIN_MS', 0, undefined, 0),
   /** After SIGTERM: how long to wait in all before giving up on in-flight requests. */
@@ -182,6 +194,9 @@ function withFiles(env: NodeJS.ProcessEnv, names: string[]): Record<string, stri
     } catch (error) {
       throw new ConfigError(`Cannot read ${name}_FILE=${file}: ${(error as Error).message}`);
     }
+    // A secret mounted from an empty file is a mistake (a secret created from an unset variable), never
+    // a choice: said so, rather than left to a setting's default.
+    if (file && values[name] === '') throw new ConfigError(`${name}_FILE=${file} is empty`);
   }
   return values;
 }
@@ -235,9 +250,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refuse(
       `HEADERS_TIMEOUT_MS must not be longer than the request timeout (${REQUEST_TIMEOUT_MS} ms): the headers are part of the request`,
     );
+  if (config.maxConnectionsPerClient >= config.maxConnections)
+    refuse(
+      'MAX_CONNECTIONS_PER_CLIENT must be below MAX_CONNECTIONS, or one client can still hold every connection (0 turns the per-client cap off)',
+    );
   if (config.shutdownDrainMs >= config.shutdownTimeoutMs && config.shutdownDrainMs > 0)
     refuse('SHUTDOWN_TIMEOUT_MS must be longer than SHUTDOWN_DRAIN_MS (the drain is part of it)');
   if (config.migrationDatabaseUrl && !config.databaseUrl)
     refuse('MIGRATION_DATABASE_URL is set without DATABASE_URL: set both, or neither');
   return config;
+}
+
+/**
+ * The settings of a process that serves the pages or the API (src/server.ts, and the tests' apps):
+ * loadConfig's, and what serving needs on top. The ops scripts, which serve nothing, use loadConfig.
+ * With a server database (a deployment), the API takes no default credentials: unset, they would be the
+ * course's published ones (issue 18, finding 2).
+ */
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config = loadConfig(env);
+  if (config.role === 'web' || !config.databaseUrl) return config;
+  const unset = [
+    ['SIMULATOR_USERNAME', config.simulatorUsername],
+    ['SIMULATOR_PASSWORD', config.simulatorPassword],
+  ].find(([, value]) => !value)?.[0];
+  if (unset)
+    throw new ConfigError(
+      `${unset} must be set, and not empty, when DATABASE_URL is set and the API is served (MINITWIT_ROLE=api or all): ` +
+        "unset, it would be the course's published credentials, which anyone can read. " +
+        `Set your own; for the course's simulator, set its values explicitly (or ${unset}_FILE, a secret)`,
+    );
+  return config;
+}
+
+/** The credentials the simulator API accepts: those set, or the course's. */
+export function simulatorCredentials(config: Config): { username: string; password: string } {
+  return {
+    username: config.simulatorUsername ?? COURSE_SIMULATOR_CREDENTIALS.username,
+    password: config.simulatorPassword ?? COURSE_SIMULATOR_CREDENTIALS.password,
+  };
+}
+
+/** Whether the simulator API accepts the course's published credentials (a warning at start says so). */
+export function acceptsCourseCredentials(config: Config): boolean {
+  const { username, password } = simulatorCredentials(config);
+  return (
+    username === COURSE_SIMULATOR_CREDENTIALS.username && password === COURSE_SIMULATOR_CREDENTIALS.password
+  );
 }

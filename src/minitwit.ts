@@ -37,7 +37,7 @@ import {
   usersWithoutSkeleton,
 } from './data/users.js';
 import type { Attempt } from './abuse-limits.js';
-import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { hashPassword, needsRehash, verifyNoUser, verifyPassword } from './passwords.js';
 import { countBusinessEvent, type Source } from './observability/metrics.js';
 import { nameSkeletons, normaliseUsername, scriptProblem, usernameProblem } from './usernames.js';
 
@@ -168,7 +168,10 @@ export async function register(ctx: Context, input: Registration, attempt?: Atte
 
 /**
  * Checks credentials; an old (Werkzeug or weaker) hash is replaced by a current one on success. With an
- * `attempt`, failures count against the abuse limits and a client or account over them is refused first.
+ * `attempt`, the try is counted against the abuse limits before the password is checked, so a client or
+ * account over them is refused without a hash, however many tries arrive at once; a success is not held
+ * against them. A name without a user costs the same hash as one with, so the time taken does not tell
+ * which names exist (the words do, as the original's do, and the course's tests read them).
  */
 export async function signIn(
   { db }: Context,
@@ -176,18 +179,12 @@ export async function signIn(
   password: string,
   attempt?: Attempt,
 ): Promise<Profile & { sessionVersion: number }> {
-  await attempt?.limits.beforeSignIn(attempt.client, username);
+  await attempt?.limits.signInAttempt(attempt.client, username);
   const user = await findUserByName(db, username);
-  const failure = !user
-    ? 'Invalid username'
-    : (await verifyPassword(password, user.pwHash))
-      ? undefined
-      : 'Invalid password';
-  if (!user || failure) {
-    await attempt?.limits.signInFailed(attempt.client, username);
-    throw new RuleError(failure ?? 'Invalid username');
-  }
-  await attempt?.limits.signInSucceeded(username);
+  const matches = user ? await verifyPassword(password, user.pwHash) : await verifyNoUser(password);
+  if (!user) throw new RuleError('Invalid username');
+  if (!matches) throw new RuleError('Invalid password');
+  await attempt?.limits.signInSucceeded(attempt.client, username);
   if (needsRehash(user.pwHash)) await updatePasswordHash(db, user.userId, await hashPassword(password));
   return { userId: user.userId, username: user.username, sessionVersion: user.sessionVersion };
 }

@@ -5,12 +5,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
 import { buildApps, startServices, type RoleApp, type StartedServices } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadServerConfig, type Config } from './config.js';
 import { createLogger } from './observability/logger.js';
 
 function loadConfigOrExit(): Config {
   try {
-    return loadConfig();
+    return loadServerConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`minitwit: ${error.message}`);

@@ -86,6 +86,67 @@ describe('signing in', () => {
   });
 });
 
+describe('concurrent sign-ins (issue 18, finding 1)', () => {
+  /**
+   * `count` wrong-password sign-ins sent at once over real HTTP, each through our trusted proxy from
+   * `ip`; returns how many were answered without a 429, that is, how many passwords were checked.
+   */
+  async function concurrentWrongPasswords(env: Record<string, string>, accounts: string[], count: number) {
+    const replica = await appsOn(t, { ...LIMITS, ...env });
+    try {
+      const origin = await replica.web.listen({ host: '127.0.0.1', port: 0 });
+      const statuses = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          fetch(`${origin}/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '10.10.0.1' },
+            body: new URLSearchParams({ username: accounts[i % accounts.length]!, password: `wrong-${i}` }),
+          }).then(async (reply) => (await reply.arrayBuffer(), reply.status)),
+        ),
+      );
+      const checked = statuses.filter((status) => status !== 429).length;
+      expect(statuses.filter((status) => status !== 429 && status !== 200)).toEqual([]);
+      return checked;
+    } finally {
+      await replica.close();
+    }
+  }
+
+  test('when 300 wrong passwords for one account arrive at once from one address, then at most the account limit (10) are checked', async () => {
+    await from('10.10.0.2').register('besieged', 'right');
+    const checked = await concurrentWrongPasswords(
+      { SIGNIN_LIMIT_PER_ACCOUNT: '10', SIGNIN_LIMIT_PER_CLIENT: '0' },
+      ['besieged'],
+      300,
+    );
+    console.log(`finding 1, one account: ${checked} of 300 concurrent wrong passwords checked (limit 10)`);
+    expect(checked).toBeLessThanOrEqual(10);
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  test('when 300 sign-ins to many accounts arrive at once from one address, then at most the client limit (8) are checked', async () => {
+    const accounts = Array.from({ length: 5 }, (_, i) => `crowd-${i}`);
+    for (const [i, account] of accounts.entries()) await from(`10.10.1.${i}`).register(account, 'right');
+    const checked = await concurrentWrongPasswords(
+      { SIGNIN_LIMIT_PER_ACCOUNT: '0', SIGNIN_LIMIT_PER_CLIENT: '8' },
+      accounts,
+      300,
+    );
+    console.log(`finding 1, one address: ${checked} of 300 concurrent sign-ins checked (limit 8)`);
+    expect(checked).toBeLessThanOrEqual(8);
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  test('when a person signs in right after failures from the same address, then the success gives the address its attempt back', async () => {
+    await from('10.11.0.1').register('returning', 'right');
+    for (let i = 0; i < 7; i++) await signIn('10.11.0.2', `unknown-${i}`, 'x');
+    for (let i = 0; i < 3; i++)
+      expect((await signIn('10.11.0.2', 'returning', 'right')).statusCode).toBe(302);
+    expect((await signIn('10.11.0.2', 'unknown-last', 'x')).body).toContain('Invalid username');
+    expect((await signIn('10.11.0.2', 'unknown-over', 'x')).statusCode).toBe(429);
+  });
+});
+
 describe('signing up', () => {
   test('when one address creates more accounts than its limit on the web, then 429 and no account', async () => {
     for (let i = 0; i < 4; i++)

@@ -68,7 +68,12 @@ describe('connections', () => {
   beforeAll(async () => {
     t = await startApp({
       role: 'web',
-      env: { LOG_LEVEL: 'silent', MAX_CONNECTIONS: '2', HEADERS_TIMEOUT_MS: '1000' },
+      env: {
+        LOG_LEVEL: 'silent',
+        MAX_CONNECTIONS: '2',
+        MAX_CONNECTIONS_PER_CLIENT: '0',
+        HEADERS_TIMEOUT_MS: '1000',
+      },
     });
     await t.web.listen({ host: '127.0.0.1', port: 0 });
     port = (t.web.server.address() as AddressInfo).port;

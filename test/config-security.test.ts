@@ -18,21 +18,33 @@ describe('TRUST_PROXY', () => {
   });
 
   test.each([
-    ['1', 1],
-    ['2', 2],
     ['false', false],
     ['0', false],
     ['10.0.0.1', ['10.0.0.1']],
+    ['10.251.0.0/24', ['10.251.0.0/24']],
     ['10.0.0.0/8, 172.16.0.0/12,::1', ['10.0.0.0/8', '172.16.0.0/12', '::1']],
-    ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
-  ])('when %j, then it is %j (a hop count or the proxies’ addresses)', (value, expected) => {
+    ['loopback,172.30.99.10', ['loopback', '172.30.99.10']],
+  ])('when %j, then it is %j (exactly the proxies’ addresses and networks)', (value, expected) => {
     expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
   });
 
-  test.each(['true', 'yes', '10.0.0.1/33', 'proxy.example', '-1', '1.5'])(
-    'when %j, then start fails naming TRUST_PROXY (trusting every hop lets a client choose its address)',
-    (value) => {
-      expect(failure({ TRUST_PROXY: value })).toMatch(/TRUST_PROXY/);
+  test.each([
+    ['true', /TRUST_PROXY=true: true would trust every hop/],
+    ['1', /TRUST_PROXY=1: a hop count would trust any private address/],
+    ['2', /TRUST_PROXY=2: a hop count/],
+    ['uniquelocal', /uniquelocal names every private address/],
+    ['loopback,linklocal', /linklocal names every private address/],
+    ['yes', /not a list of IP addresses/],
+    ['10.0.0.1/33', /not a list/],
+    ['proxy.example', /not a list/],
+    ['-1', /not a list/],
+    ['1.5', /not a list/],
+  ])(
+    'when %j, then start fails naming TRUST_PROXY and why (a client could choose its address), and says what to set',
+    (value, why) => {
+      const message = failure({ TRUST_PROXY: value });
+      expect(message).toMatch(why);
+      expect(message).toMatch(/the swarm's edge network 10\.251\.0\.0\/24; Caddy's address/);
     },
   );
 });
@@ -113,5 +125,25 @@ describe('abuse limits', () => {
 
   test('when a window is 0, then start fails naming it', () => {
     expect(failure({ SIGNIN_LIMIT_WINDOW_SECONDS: '0' })).toMatch(/SIGNIN_LIMIT_WINDOW_SECONDS/);
+  });
+});
+
+describe('MAX_CONNECTIONS_PER_CLIENT', () => {
+  test('when unset, then one client may hold 100 of the 1,000 connections', () => {
+    expect(loadConfig({})).toMatchObject({ maxConnections: 1000, maxConnectionsPerClient: 100 });
+  });
+
+  test.each([
+    [{ MAX_CONNECTIONS: '50' }],
+    [{ MAX_CONNECTIONS_PER_CLIENT: '1000' }],
+    [{ MAX_CONNECTIONS: '10', MAX_CONNECTIONS_PER_CLIENT: '20' }],
+  ])('when %j, then start fails: one client could still hold every connection', (env) => {
+    expect(failure(env)).toMatch(/MAX_CONNECTIONS_PER_CLIENT must be below MAX_CONNECTIONS/);
+  });
+
+  test('when 0, then there is no per-client cap, whatever MAX_CONNECTIONS', () => {
+    expect(
+      loadConfig({ MAX_CONNECTIONS: '2', MAX_CONNECTIONS_PER_CLIENT: '0' }).maxConnectionsPerClient,
+    ).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { COURSE_SIMULATOR_CREDENTIALS, loadConfig } from '../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS, loadConfig, simulatorCredentials } from '../src/config.js';
 
 test('when nothing is set, then the defaults are the documented ones', () => {
   const config = loadConfig({});
@@ -12,14 +12,21 @@ test('when nothing is set, then the defaults are the documented ones', () => {
     dataDir: './data',
     dbPoolSize: 10,
     logLevel: 'info',
-    simulatorUsername: COURSE_SIMULATOR_CREDENTIALS.username,
-    simulatorPassword: COURSE_SIMULATOR_CREDENTIALS.password,
+    simulatorUsername: undefined,
+    simulatorPassword: undefined,
   });
+  // The embedded database's default (with DATABASE_URL they must be set: test/simulator-credentials.test.ts).
+  expect(simulatorCredentials(config)).toEqual(COURSE_SIMULATOR_CREDENTIALS);
 });
 
 test('when variables are set, then they are converted and used', () => {
-  const config = loadConfig({ PORT: '8080', MINITWIT_ROLE: 'api', DB_POOL_SIZE: '20', TRUST_PROXY: '1' });
-  expect(config).toMatchObject({ webPort: 8080, role: 'api', dbPoolSize: 20, trustProxy: 1 });
+  const config = loadConfig({
+    PORT: '8080',
+    MINITWIT_ROLE: 'api',
+    DB_POOL_SIZE: '20',
+    TRUST_PROXY: '10.0.0.2',
+  });
+  expect(config).toMatchObject({ webPort: 8080, role: 'api', dbPoolSize: 20, trustProxy: ['10.0.0.2'] });
 });
 
 test.each([

@@ -9,6 +9,12 @@ import { afterAll, expect, test, vi } from 'vitest';
 import { openTestDatabase } from './helpers/database.js';
 import { spawnServer } from './helpers/server-process.js';
 import { SIMULATOR_AUTH } from './helpers/simulator.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../src/config.js';
+
+const COURSE = {
+  SIMULATOR_USERNAME: COURSE_SIMULATOR_CREDENTIALS.username,
+  SIMULATOR_PASSWORD: COURSE_SIMULATOR_CREDENTIALS.password,
+};
 
 const dataDir = mkdtempSync(join(tmpdir(), 'minitwit-server-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -26,7 +32,8 @@ async function freePort(): Promise<number> {
 async function startServer(env: Record<string, string>, nodeOptions: string[] = []) {
   const [web, api, metrics] = [await freePort(), await freePort(), await freePort()];
   const { child, output, exited, printed } = spawnServer(
-    { PORT: String(web), API_PORT: String(api), METRICS_PORT: String(metrics), ...env },
+    // The course's simulator credentials, set as a deployment on a server database must (SIMULATOR_AUTH).
+    { PORT: String(web), API_PORT: String(api), METRICS_PORT: String(metrics), ...COURSE, ...env },
     nodeOptions,
   );
   // Until it listens (a first start runs initdb: seconds, far more on a loaded machine), or exits.

@@ -41,6 +41,8 @@ test('when the database in DATABASE_URL cannot be reached, then start fails and 
   const { code, output } = await runServer({
     DATABASE_URL: `postgres://minitwit:${PASSWORD}@127.0.0.1:1/minitwit`,
     SESSION_SECRET: 'x'.repeat(40),
+    SIMULATOR_USERNAME: 'simulator',
+    SIMULATOR_PASSWORD: 'a-simulator-password',
   });
   expect(code).toBe(1);
   expect(output).toMatch(/failed to start/);

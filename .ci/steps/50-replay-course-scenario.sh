@@ -16,7 +16,10 @@ cleanup() {
 }
 trap cleanup EXIT
 npm run build --silent
+# The replay sends the course's simulator credentials, as its simulator does; with a server database the
+# app accepts them only when they are set explicitly.
 DATABASE_URL=$CI_DATABASE_URL SESSION_SECRET="ci-only-secret-$(openssl rand -hex 24)" \
+  SIMULATOR_USERNAME=simulator SIMULATOR_PASSWORD='super_safe!' \
   PORT=15000 API_PORT=15001 METRICS_PORT=15002 LOG_LEVEL=warn node dist/src/server.js > /tmp/minitwit-ci-app.log 2>&1 &
 APP_PID=$!
 for _ in $(seq 60); do curl -sf http://127.0.0.1:15001/latest > /dev/null && break; sleep 0.5; done

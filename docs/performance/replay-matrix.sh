@@ -21,7 +21,8 @@ for database in pglite postgres; do
     if [ "$database" = postgres ]; then
       name="minitwit_bench_$$_$c"
       psql "$admin/postgres" -qc "CREATE DATABASE $name"
-      env+=(DATABASE_URL="$admin/$name")
+      # The replay sends the course's simulator credentials: a server database takes them only when set.
+      env+=(DATABASE_URL="$admin/$name" SIMULATOR_USERNAME=simulator 'SIMULATOR_PASSWORD=super_safe!')
     else
       env+=(DATA_DIR="$work/pglite-$c")
     fi

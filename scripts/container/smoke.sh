@@ -256,8 +256,9 @@ openssl rand -hex 32 > "$SECRETS_DIR/session_secret"
 SIMULATOR_PASSWORD=$(openssl rand -hex 12)
 printf '%s' "$SIMULATOR_PASSWORD" > "$SECRETS_DIR/simulator_password"
 chmod 755 "$SECRETS_DIR" && chmod 444 "$SECRETS_DIR"/*
+# With a server database both simulator credentials must be set (the app refuses to start otherwise).
 SECRET_ENV=(DATABASE_URL_FILE=/run/secrets/database_url SESSION_SECRET_FILE=/run/secrets/session_secret
-  SIMULATOR_PASSWORD_FILE=/run/secrets/simulator_password SHUTDOWN_DRAIN_MS=2000)
+  SIMULATOR_USERNAME=simulator SIMULATOR_PASSWORD_FILE=/run/secrets/simulator_password SHUTDOWN_DRAIN_MS=2000)
 engine_start api MINITWIT_ROLE=api API_PORT=25011 METRICS_PORT=25012 "${SECRET_ENV[@]}"
 api=$HANDLE
 engine_start web MINITWIT_ROLE=web PORT=25010 METRICS_PORT=25013 "${SECRET_ENV[@]}"

@@ -82,7 +82,9 @@ use_fresh_database() {
   DATABASES+=("$DB")
   REPLICA_ENV=("DATABASE_URL=postgres://postgres@/$DB?host=$PG_SOCKET" DB_POOL_SIZE=4 LOG_LEVEL=warn
     LOG_FORMAT=json "SHUTDOWN_DRAIN_MS=$DRAIN_MS" "SHUTDOWN_TIMEOUT_MS=$TIMEOUT_MS"
-    SIGNIN_LIMIT_PER_CLIENT=0 SIGNUP_LIMIT_PER_CLIENT=0)
+    SIGNIN_LIMIT_PER_CLIENT=0 SIGNUP_LIMIT_PER_CLIENT=0
+    # The replay sends the course's simulator credentials; a server database needs them set explicitly.
+    SIMULATOR_USERNAME=simulator 'SIMULATOR_PASSWORD=super_safe!')
 }
 
 # start_replicas PORT: one replica on every host, all ready, nginx routing to them.

@@ -2,6 +2,7 @@
 // which, ready once its operations port's /readyz answers, stopped by its own pid with SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
 import { SERVER_ENTRY } from './paths.js';
 import { freePort, waitForHttp } from './processes.js';
 
@@ -35,6 +36,10 @@ export async function startApp(options: AppProcessOptions = {}): Promise<AppProc
     env: {
       ...process.env,
       SESSION_SECRET: 'minitwit-tools-session-secret-0123456789abcdef',
+      // The tools send the course's simulator credentials (scripts/replay/simulator-requests.ts); on a
+      // server database the app takes them only when they are set explicitly.
+      SIMULATOR_USERNAME: COURSE_SIMULATOR_CREDENTIALS.username,
+      SIMULATOR_PASSWORD: COURSE_SIMULATOR_CREDENTIALS.password,
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       PORT: String(webPort),

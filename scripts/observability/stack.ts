@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
 import type { CheckDatabase } from './database.js';
 import { findExecutable } from './executables.js';
 import { REPO_ROOT } from '../lib/paths.js';
@@ -38,6 +39,9 @@ async function startApp(
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
     SESSION_SECRET: randomBytes(32).toString('hex'),
+    // The traffic sends the course's simulator credentials; a server database takes them only when set.
+    SIMULATOR_USERNAME: COURSE_SIMULATOR_CREDENTIALS.username,
+    SIMULATOR_PASSWORD: COURSE_SIMULATOR_CREDENTIALS.password,
   };
   delete env.DATABASE_URL;
   if (db.url) env.DATABASE_URL = db.url;

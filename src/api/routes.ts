@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { AbuseLimits } from '../abuse-limits.js';
 import { pageKey, type ReadCache } from '../caching/read-cache.js';
-import type { Config } from '../config.js';
+import { simulatorCredentials, type Config } from '../config.js';
 import type { Queryable } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
 import { jsonListWithin, TRUNCATED_HEADER } from '../http/reply-size.js';
@@ -54,7 +54,7 @@ export const simulatorRoutes: FastifyPluginAsyncTypebox<SimulatorRoutesOptions> 
 ) => {
   const ctx: minitwit.Context = { db, cache, source: 'api' };
   await app.register(simulatorGuard, {
-    credentials: { username: config.simulatorUsername, password: config.simulatorPassword },
+    credentials: simulatorCredentials(config),
   });
   await app.register(simulatorLatest, { db });
   // However many items `no` asks for, a reply holds at most API_LIST_MAX: its size and the work behind

@@ -1,6 +1,5 @@
 // Fastify options both roles share: logging, request ids, proxies, limits.
 import { randomUUID } from 'node:crypto';
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { Server } from 'node:http';
 import type { FastifyBaseLogger, FastifyHttpOptions } from 'fastify';
 import { Ajv } from 'ajv';
@@ -32,7 +31,8 @@ export function serverOptions(
     // and would also silence the default error handler): the observability plugin logs one ECS line per
     // request instead, and every line logged for a request carries its id as `http.request.id`.
     logController: new MinitwitLogController(),
-    trustProxy: trustProxyOption(services.config.trustProxy),
+    // Exactly the proxies TRUST_PROXY names (src/config.ts: never a hop count, never every hop).
+    trustProxy: services.config.trustProxy,
     bodyLimit,
     // Keep a proxy's or client's request id when it is sane, so a request can be followed across hops.
     // `requestIdHeader` stays off: with it set, Fastify takes the header verbatim and never asks genReqId,
@@ -58,39 +58,6 @@ export function serverOptions(
     frameworkErrors: rerouteFrameworkError,
     clientErrorHandler: clientErrorHandler(role, services.logger),
   };
-}
-
-/** Loopback, link-local and private (unique-local) addresses: where a proxy in front of us lives. */
-const PRIVATE_NETWORKS = new BlockList();
-for (const [network, prefix, type] of [
-  ['127.0.0.0', 8, 'ipv4'],
-  ['10.0.0.0', 8, 'ipv4'],
-  ['172.16.0.0', 12, 'ipv4'],
-  ['192.168.0.0', 16, 'ipv4'],
-  ['169.254.0.0', 16, 'ipv4'],
-  ['::1', 128, 'ipv6'],
-  ['fc00::', 7, 'ipv6'],
-  ['fe80::', 10, 'ipv6'],
-] as const)
-  PRIVATE_NETWORKS.addSubnet(network, prefix, type);
-
-function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return PRIVATE_NETWORKS.check(mapped, 'ipv4');
-  if (isIPv4(address)) return PRIVATE_NETWORKS.check(address, 'ipv4');
-  return isIPv6(address) && PRIVATE_NETWORKS.check(address, 'ipv6');
-}
-
-/**
- * TRUST_PROXY as Fastify takes it. A hop count alone would trust whoever connects, so a client reaching
- * the app directly could write its own X-Forwarded-For (Fastify 5.12 refuses plain counts for that
- * reason): here `n` trusts at most the nearest n hops, and only those on loopback or private addresses,
- * where the proxies of a container network or a host live. A list of addresses trusts exactly those.
- */
-function trustProxyOption(
-  trust: Config['trustProxy'],
-): boolean | string[] | ((address: string, hop: number) => boolean) {
-  return typeof trust === 'number' ? (address, hop) => hop < trust && isPrivateAddress(address) : trust;
 }
 
 // Query strings arrive as text and are coerced ("no=20" is 20); JSON bodies are not: `{"content": 5}` is

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApps, startServices } from '../../src/app.js';
 import type { ReadCache } from '../../src/caching/read-cache.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS, loadServerConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { cloneTestDatabase } from './database.js';
@@ -38,15 +38,19 @@ export interface StartOptions {
 }
 
 /**
- * The configuration a test runs with: the app's own defaults, JSON logs, a fixed session secret; and no
- * per-client abuse limits, since every injected request comes from one address (test/abuse-limits.test.ts
- * sets them). Part of the helpers' API for tests that load a configuration themselves.
+ * The configuration a test runs with, as the server loads it (loadServerConfig): the app's own defaults,
+ * JSON logs, a fixed session secret, the course's simulator credentials set explicitly (as a deployment
+ * that serves the course's simulator must: test/helpers/simulator.ts sends them); and no per-client
+ * abuse limits, since every injected request comes from one address (test/abuse-limits.test.ts sets
+ * them). Part of the helpers' API for tests that load a configuration themselves.
  *
  * @public
  */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({
+  return loadServerConfig({
     LOG_FORMAT: 'json',
+    SIMULATOR_USERNAME: COURSE_SIMULATOR_CREDENTIALS.username,
+    SIMULATOR_PASSWORD: COURSE_SIMULATOR_CREDENTIALS.password,
     SESSION_SECRET: 'a-test-secret-that-is-long-enough-0123456789',
     DB_POOL_SIZE: '5',
     SIGNIN_LIMIT_PER_CLIENT: '0',
