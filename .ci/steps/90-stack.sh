@@ -85,6 +85,7 @@ for secret in POSTGRES_PASSWORD MINITWIT_OWNER_PASSWORD MINITWIT_APP_PASSWORD MI
   set_env "$secret" "$(openssl rand -hex 32)"
 done
 set_env SESSION_SECRET "$(openssl rand -hex 32)"
+set_env BACKUP_SIGNING_KEY "$(openssl rand -hex 32)"
 set_env SIMULATOR_PASSWORD "$SIMULATOR_PASSWORD"
 set_env GRAFANA_ADMIN_PASSWORD "$(openssl rand -hex 16)"
 set_env ALERTMANAGER_WEBHOOK_URL http://alert-receiver:9000/
