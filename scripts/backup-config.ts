@@ -1,7 +1,8 @@
 // The backup tool's own settings (npm run backup and restore), read as the app reads its own (src/config.ts):
 // the app itself only reads the record of the last backup, from the database.
+import { relative, isAbsolute, resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { from, HIDDEN, loadSettings, type Config } from '../src/config.js';
+import { ConfigError, from, HIDDEN, loadSettings, type Config } from '../src/config.js';
 
 const BackupSchema = Type.Object({
   dir: from('BACKUP_DIR', Type.String({ minLength: 1, default: './backups' })),
@@ -21,11 +22,28 @@ const BackupSchema = Type.Object({
   secretAccessKey: from('BACKUP_S3_SECRET_ACCESS_KEY', Type.Optional(Type.String({ minLength: 1 })), HIDDEN),
   /** Path-style URLs (endpoint/bucket/key), for stores that do not serve bucket subdomains. */
   forcePathStyle: from('BACKUP_S3_FORCE_PATH_STYLE', Type.Boolean({ default: false })),
+  /**
+   * Signs each backup's manifest (HMAC-SHA256), and a restore checks it: a backup's origin, which its
+   * checksum cannot show. Kept apart from the backups (a secret file, not in BACKUP_DIR or the bucket).
+   */
+  signingKey: from('BACKUP_SIGNING_KEY', Type.Optional(Type.String({ minLength: 32 })), HIDDEN),
 });
+
+/** A key stored beside the backups signs nothing: whoever can swap a backup can read it. */
+function refuseKeyBesideBackups(env: NodeJS.ProcessEnv, dir: string): void {
+  const file = env.BACKUP_SIGNING_KEY_FILE;
+  if (!file) return;
+  const inside = relative(resolve(dir), resolve(file));
+  if (inside && !inside.startsWith('..') && !isAbsolute(inside))
+    throw new ConfigError(
+      `BACKUP_SIGNING_KEY_FILE=${file} is inside BACKUP_DIR (${dir}): keep the signing key apart from the backups`,
+    );
+}
 
 export function loadBackupConfig(env: NodeJS.ProcessEnv) {
   const { bucket, endpoint, region, prefix, accessKeyId, secretAccessKey, forcePathStyle, ...rest } =
     loadSettings(BackupSchema, env);
+  refuseKeyBesideBackups(env, rest.dir);
   return { ...rest, s3: { bucket, endpoint, region, prefix, accessKeyId, secretAccessKey, forcePathStyle } };
 }
 

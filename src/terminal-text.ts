@@ -3,20 +3,10 @@
 // screen, set the window title; C1's CSI does the same in one byte) and bidi controls reorder what
 // follows. Both are shown as visible escapes instead (`\u001b`, `\u202e`).
 
-/** C0 controls but newline and tab, DEL, C1 controls, bidi controls, line and paragraph separators. */
-const CONTROL =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-/** What JSON.stringify leaves raw of the above (it escapes C0 itself). */
+/** What JSON.stringify leaves raw of DEL, C1 and the bidi controls and separators (it escapes C0 itself). */
 const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const escapeOf = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-/** `text` with every control and bidi character shown as `\uXXXX` (newlines and tabs too, if `oneLine`). */
-export function showControls(text: string, { oneLine = false } = {}): string {
-  const shown = text.replace(CONTROL, escapeOf);
-  return oneLine ? shown.replace(/[\n\t]/g, escapeOf) : shown;
-}
 
 /**
  * A JSON line with the characters JSON leaves raw written as JSON escapes instead: the same JSON (it
@@ -32,3 +22,23 @@ export const showEscapesInJsonLine = (line: string): string =>
   escapeJsonLine(line).replace(/\\(\\|u[0-9a-fA-F]{4}|[bfr])/g, (escape, what: string) =>
     what === '\\' ? escape : `\\${escape}`,
   );
+
+/**
+ * What a reader cannot see, or cannot tell from a space: controls and format characters, every
+ * Default_Ignorable code point (zero-width spaces, variation selectors, fillers, tags), separators other
+ * than the space itself, private-use, unassigned and surrogate code points, and the Braille blank.
+ */
+const INVISIBLE =
+  /(?! )[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zs}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}\u2800]/gu;
+
+const escapeCodePoint = (char: string) => {
+  const code = char.codePointAt(0)!;
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+};
+
+/**
+ * `text` on one line with every invisible character shown as `\uXXXX` (`\u{XXXXX}` beyond the BMP): for
+ * a person who must see exactly what a user wrote (the moderator's `minitwit flag --list`). Emoji that join
+ * with U+200D or take U+FE0F show those as escapes too.
+ */
+export const showInvisible = (text: string): string => text.replace(INVISIBLE, escapeCodePoint);

@@ -37,6 +37,7 @@ POSTGRES_PASSWORD=dummy-not-a-secret
 SESSION_SECRET=dummy-not-a-secret-dummy-not-a-secret
 SIMULATOR_USERNAME=dummy-simulator
 SIMULATOR_PASSWORD=dummy-not-a-secret
+BACKUP_SIGNING_KEY=dummy-not-a-secret-dummy-not-a-secret
 MINITWIT_WEB_HOST=minitwit.example.org
 MINITWIT_API_HOST=api.minitwit.example.org
 ACME_EMAIL=ops@example.org

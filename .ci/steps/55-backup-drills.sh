@@ -23,6 +23,9 @@ if [ "$dump_major" -lt "$server_major" ]; then
   export PG_DUMP="/usr/lib/postgresql/$server_major/bin/pg_dump"
 fi
 npm run build --silent
+# The drills' backups are signed, as production's: restore refuses an unsigned one (docs/backup.md).
+BACKUP_SIGNING_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export BACKUP_SIGNING_KEY
 for drill in restore embedded; do
   printf '\n== backup drill: %s\n' "$drill"
   node dist/scripts/minitwit.js drill "$drill" --csv "$SCENARIO" --pg "$PGHOST_URL/postgres"

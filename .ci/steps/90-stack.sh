@@ -86,6 +86,7 @@ for secret in POSTGRES_PASSWORD MINITWIT_OWNER_PASSWORD MINITWIT_APP_PASSWORD MI
 done
 set_env SESSION_SECRET "$(openssl rand -hex 32)"
 set_env SIMULATOR_USERNAME simulator
+set_env BACKUP_SIGNING_KEY "$(openssl rand -hex 32)"
 set_env SIMULATOR_PASSWORD "$SIMULATOR_PASSWORD"
 set_env GRAFANA_ADMIN_PASSWORD "$(openssl rand -hex 16)"
 set_env ALERTMANAGER_WEBHOOK_URL http://alert-receiver:9000/

@@ -25,6 +25,8 @@ export interface Manifest {
   tools: { pgDump: string; minitwit: string; node: string };
   tables: TableInventory[];
   migrations: MigrationRecord[];
+  /** `hmac-sha256:<hex>` under BACKUP_SIGNING_KEY (scripts/backup/signature.ts); absent when no key was set. */
+  signature?: string;
 }
 
 const NAME = /^minitwit-(\d{8}T\d{6}Z)\.sql\.gz$/;

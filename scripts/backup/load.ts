@@ -1,8 +1,14 @@
 // Loads a dump into a database, in one transaction: either all of it is restored, with every table's rows
 // and digest equal to the manifest's, or nothing is (the database is left as it was).
+// A dump is untrusted input until it is loaded: it is read through once first, and refused if it holds
+// anything a dump of ours does not (allowed-statements.ts), before any of it runs; its statements then run
+// one at a time, each as exactly one statement (the server refuses a second), as a role that is not a
+// superuser.
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Database, Queryable } from '../../src/db/index.js';
+import { checkMetaCommand, checkStatement } from './allowed-statements.js';
 import type { Manifest } from './archive.js';
 import { inventory, userRelations, type TableInventory } from './inventory.js';
 import { sqlStatements } from './sql-statements.js';
@@ -19,8 +25,6 @@ export class VerificationError extends Error {
 
 /** Statements a dump may hold that this target must not run, and why. */
 const PGLITE_ONLY = /^ALTER TABLE ONLY \S+ ALTER COLUMN \S+ SET \(pg_attver=\d+\)$/;
-/** Statements are sent in batches of about this many characters (one round trip each). */
-const BATCH_CHARS = 1 << 20;
 
 export interface LoadResult {
   statements: number;
@@ -41,10 +45,66 @@ async function* textOf(file: string): AsyncGenerator<string> {
   for await (const chunk of stream) yield chunk as string;
 }
 
+/** The dump's statements, each checked against what a dump of ours holds (ForeignStatementError if not). */
+async function* checkedStatements(file: string): AsyncGenerator<string> {
+  for await (const statement of sqlStatements(textOf(file), checkMetaCommand)) {
+    checkStatement(statement);
+    yield statement;
+  }
+}
+
+/** Reads the whole dump, refusing it at its first statement that a dump of ours never holds. */
+async function checkDump(file: string): Promise<void> {
+  const statements = checkedStatements(file);
+  while (!(await statements.next()).done);
+}
+
+const quoteName = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
 /**
- * Restores the dump `file` into `db`. Refuses a database that holds any table unless `force`, which drops
- * the public schema first (in the same transaction). Checks every table against `manifest` before
- * committing.
+ * Makes the transaction's role one that is not a superuser, for the dump's statements: the connection's
+ * own role when it is not one (the schema's owner, as MIGRATION_DATABASE_URL connects); else the
+ * database's owner when that is not one; else a role made for this restore (its objects handed to the
+ * connection's role afterwards, the role dropped: the database ends as it would have without it). Returns
+ * what puts the transaction back.
+ */
+async function dropPrivileges(tx: Queryable): Promise<() => Promise<void>> {
+  const [me] = await tx.query<{ role: string; superuser: boolean; owner: string; ownerSuperuser: boolean }>(
+    `SELECT r.rolname AS role, r.rolsuper AS superuser, o.rolname AS owner, o.rolsuper AS "ownerSuperuser"
+     FROM pg_roles r, pg_database d JOIN pg_roles o ON o.oid = d.datdba
+     WHERE r.rolname = current_user AND d.datname = current_database()`,
+  );
+  if (!me) throw new Error('cannot read the current role and the database owner');
+  if (!me.superuser) return async () => {};
+  const temporary = me.ownerSuperuser ? `minitwit_restore_${randomBytes(6).toString('hex')}` : undefined;
+  const role = temporary ?? me.owner;
+  if (temporary)
+    await tx.exec(`CREATE ROLE ${quoteName(temporary)} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+  const [can] = await tx.query<{ create: boolean }>(
+    `SELECT has_schema_privilege($1, 'public', 'CREATE') AS "create"`,
+    [role],
+  );
+  if (!can?.create) await tx.exec(`GRANT USAGE, CREATE ON SCHEMA public TO ${quoteName(role)}`);
+  await tx.exec(`SET LOCAL ROLE ${quoteName(role)}`);
+  const [now] = await tx.query<{ superuser: boolean }>(
+    'SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = current_user',
+  );
+  if (now?.superuser !== false) throw new Error(`the restore's role ${role} is a superuser`);
+  return async () => {
+    await tx.exec('RESET ROLE');
+    if (!temporary) return;
+    const name = quoteName(temporary);
+    await tx.exec(
+      `REASSIGN OWNED BY ${name} TO ${quoteName(me.role)}; DROP OWNED BY ${name}; DROP ROLE ${name}`,
+    );
+  };
+}
+
+/**
+ * Restores the dump `file` into `db`. Refuses a dump that holds anything but what ours hold
+ * (ForeignStatementError) before running any of it. Refuses a database that holds any table unless
+ * `force`, which drops the public schema first (in the same transaction). Checks every table against
+ * `manifest` before committing.
  */
 export async function loadDump(
   db: Database,
@@ -52,6 +112,7 @@ export async function loadDump(
   manifest: Manifest,
   options: { force: boolean },
 ): Promise<LoadResult> {
+  await checkDump(file);
   return db.transaction(async (tx) => {
     const existing = await userRelations(tx);
     if (existing.length > 0) {
@@ -66,25 +127,17 @@ export async function loadDump(
     }
     const skipped: string[] = [];
     let statements = 0;
-    let batch: string[] = [];
-    let batchChars = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      await tx.exec(batch.join(';\n'));
-      batch = [];
-      batchChars = 0;
-    };
-    for await (const statement of sqlStatements(textOf(file))) {
+    const restorePrivileges = await dropPrivileges(tx);
+    // Checked again as they run: the file is read a second time.
+    for await (const statement of checkedStatements(file)) {
       statements++;
       if (PGLITE_ONLY.test(statement) || !(await knownSetting(tx, statement))) {
         skipped.push(statement);
         continue;
       }
-      batch.push(statement);
-      batchChars += statement.length;
-      if (batchChars >= BATCH_CHARS) await flush();
+      await tx.exec(statement, { oneStatement: true });
     }
-    await flush();
+    await restorePrivileges();
     // The dump set search_path to '' for the session; the connection goes back to the pool afterwards.
     await tx.exec('RESET ALL');
     const tables = await inventory(tx);

@@ -1,8 +1,11 @@
 // Splits a plain-SQL dump (pg_dump --inserts) into statements, streaming, so that a restore runs it through
 // our own Database interface on either database, with no psql on the machine. It knows just enough of
 // PostgreSQL's lexical rules to find the semicolons that end statements: quoted strings ('' and E'' with
-// backslashes), quoted identifiers, dollar quotes, comments. psql's meta-commands (pg_dump writes
-// \restrict and \unrestrict lines) are dropped. COPY ... FROM stdin data is refused: our dumps use INSERTs.
+// backslashes), quoted identifiers, dollar quotes, comments (nested, as PostgreSQL nests them). Identifier
+// characters are PostgreSQL's ($ and every non-ASCII letter among them), so that `a$x$` is a name here as
+// there and not the start of a dollar quote. psql's meta-commands (pg_dump writes \restrict and
+// \unrestrict lines) are handed to `onMetaCommand` and dropped. COPY ... FROM stdin data is refused: our
+// dumps use INSERTs.
 
 type State = 'code' | 'string' | 'escapeString' | 'identifier' | 'dollar' | 'lineComment' | 'blockComment';
 
@@ -12,6 +15,8 @@ export class SqlScriptError extends Error {
 
 const COPY_REFUSED = 'This file holds COPY data: only plain dumps made with --inserts can be restored.';
 const CUT_SHORT = '(is the file cut short?)';
+/** A character that continues a name in PostgreSQL: a letter, digit, _, $ or any non-ASCII character. */
+const IDENTIFIER_PART = /[\w$\u0080-\uffff]/;
 
 class Lexer {
   private state: State = 'code';
@@ -23,6 +28,10 @@ class Lexer {
   private blank = true;
   private dollarTag = '';
   private atLineStart = true;
+  /** How many block comments are open (PostgreSQL nests them). */
+  private commentDepth = 0;
+
+  constructor(private readonly onMetaCommand: (line: string) => void) {}
 
   private push(text: string): void {
     if (!text) return;
@@ -88,15 +97,27 @@ class Lexer {
         this.state = 'code';
         continue;
       }
-      if (state === 'lineComment' || state === 'blockComment') {
-        const line = state === 'lineComment';
-        const end = text.indexOf(line ? '\n' : '*/', i);
+      if (state === 'lineComment') {
+        const end = text.indexOf('\n', i);
         if (end === -1) {
           i = last ? text.length : Math.max(i, text.length - 1);
           break;
         }
-        i = end + (line ? 0 : 2);
+        i = end;
         this.state = 'code';
+        continue;
+      }
+      if (state === 'blockComment') {
+        const mark = /\/\*|\*\//g;
+        mark.lastIndex = i;
+        const found = mark.exec(text);
+        if (!found) {
+          i = last ? text.length : Math.max(i, text.length - 1);
+          break;
+        }
+        i = found.index + 2;
+        this.commentDepth += found[0] === '/*' ? 1 : -1;
+        if (this.commentDepth === 0) this.state = 'code';
         continue;
       }
       // Code: ordinary characters in runs, up to the next one that matters.
@@ -116,6 +137,7 @@ class Lexer {
         const end = text.indexOf('\n', i);
         if (end === -1 && !last) break;
         if (/^\\(copy|\.)/i.test(text.slice(i, i + 5))) throw new SqlScriptError(COPY_REFUSED);
+        this.onMetaCommand(text.slice(i, end === -1 ? text.length : end).replace(/\r$/, ''));
         i = end === -1 ? text.length : end + 1;
         continue;
       }
@@ -133,12 +155,13 @@ class Lexer {
       }
       if ((c === '-' && after === '-') || (c === '/' && after === '*')) {
         this.state = c === '-' ? 'lineComment' : 'blockComment';
+        this.commentDepth = c === '-' ? 0 : 1;
         i += 2;
         continue;
       }
       if (c === "'") {
         const prefix = this.before[1]!;
-        const word = /\w/.test(this.before[0]!);
+        const word = IDENTIFIER_PART.test(this.before[0]!);
         this.state = (prefix === 'E' || prefix === 'e') && !word ? 'escapeString' : 'string';
         this.push(c);
         i++;
@@ -150,8 +173,8 @@ class Lexer {
         i++;
         continue;
       }
-      if (c === '$' && !/\w/.test(this.before[1]!)) {
-        const tag = /^\$(?:[A-Za-z_]\w*)?\$/.exec(text.slice(i, i + 66))?.[0];
+      if (c === '$' && !IDENTIFIER_PART.test(this.before[1]!)) {
+        const tag = /^\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 66))?.[0];
         if (tag) {
           this.state = 'dollar';
           this.dollarTag = tag;
@@ -174,9 +197,15 @@ class Lexer {
   }
 }
 
-/** Yields each statement of the script read from `chunks`, without its final semicolon or its comments. */
-export async function* sqlStatements(chunks: AsyncIterable<string>): AsyncGenerator<string> {
-  const lexer = new Lexer();
+/**
+ * Yields each statement of the script read from `chunks`, without its final semicolon or its comments;
+ * psql meta-command lines go to `onMetaCommand` (by default, nowhere).
+ */
+export async function* sqlStatements(
+  chunks: AsyncIterable<string>,
+  onMetaCommand: (line: string) => void = () => {},
+): AsyncGenerator<string> {
+  const lexer = new Lexer(onMetaCommand);
   let carry = '';
   let first = true;
   for await (const chunk of chunks) {

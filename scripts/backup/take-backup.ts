@@ -10,6 +10,7 @@ import { backupFileName, companions, writeDump, writeManifest, type Manifest } f
 import { dumpPglite, dumpServer, dumpVersions } from './dump.js';
 import { inventory, migrationsOf } from './inventory.js';
 import { rotate } from './rotation.js';
+import { signManifest } from './signature.js';
 import { uploadBackup } from './upload.js';
 
 export interface BackupResult {
@@ -72,7 +73,7 @@ export async function takeBackup(
       });
   const durationMs = Math.round(performance.now() - started);
   const versions = dumpVersions(written.header);
-  const manifest: Manifest = {
+  const described: Manifest = {
     format: 'minitwit-backup/1',
     file: file.split('/').at(-1)!,
     createdAt: now.toISOString(),
@@ -88,6 +89,8 @@ export async function takeBackup(
     tables,
     migrations,
   };
+  const key = config.backup.signingKey;
+  const manifest = key ? signManifest(described, key) : described;
   await writeManifest(file, manifest);
   const { checksum, manifest: manifestFile } = companions(file);
   const uploadedTo = config.backup.s3.bucket

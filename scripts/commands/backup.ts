@@ -21,14 +21,17 @@ const USAGE = `Usage: minitwit backup [--scheduled]
 
 Backs up the configured database (DATABASE_URL with pg_dump, else the embedded one in DATA_DIR, which must
 not be open in a running app) into BACKUP_DIR as three files: minitwit-<UTC time>.sql.gz (plain SQL, gzip),
-its .sha256 and its .manifest.json (rows and a digest per table, migrations, versions). Then uploads them
+its .sha256 and its .manifest.json (rows and a digest per table, migrations, versions), the manifest signed
+with BACKUP_SIGNING_KEY (HMAC-SHA256; without a key the backup is unsigned, with a warning, and restoring it
+needs --trust-unsigned). Then uploads them
 when BACKUP_S3_BUCKET is set, records the backup in the database (for /metrics), and deletes backups beyond
 BACKUP_KEEP_DAILY days and BACKUP_KEEP_WEEKLY weeks.
 
   --scheduled   keep running, backing up at each time of BACKUP_SCHEDULE (cron, UTC; default "0 3 * * *"),
                 logging one JSON line per backup; a failed backup is logged and retried at the next time.
 
-Settings: BACKUP_DIR (./backups), BACKUP_KEEP_DAILY (7), BACKUP_KEEP_WEEKLY (4), BACKUP_SCHEDULE, PG_DUMP
+Settings: BACKUP_SIGNING_KEY (or BACKUP_SIGNING_KEY_FILE; 32+ characters, kept apart from the backups),
+BACKUP_DIR (./backups), BACKUP_KEEP_DAILY (7), BACKUP_KEEP_WEEKLY (4), BACKUP_SCHEDULE, PG_DUMP
 (pg_dump; its major version must be at least the server's), BACKUP_S3_BUCKET, BACKUP_S3_ENDPOINT (e.g.
 https://fra1.digitaloceanspaces.com), BACKUP_S3_REGION, BACKUP_S3_PREFIX (minitwit/), BACKUP_S3_ACCESS_KEY_ID,
 BACKUP_S3_SECRET_ACCESS_KEY (or *_FILE), BACKUP_S3_FORCE_PATH_STYLE.`;
@@ -44,6 +47,10 @@ function backupOnce(config: Config, io: Io): Promise<BackupResult> {
   return withDatabase(io, (db) => takeBackup(config, db, pgliteOf(raw)), { open });
 }
 
+const UNSIGNED_WARNING =
+  'warning: BACKUP_SIGNING_KEY is not set, so this backup is not signed: restoring it will need ' +
+  '--trust-unsigned (set BACKUP_SIGNING_KEY or BACKUP_SIGNING_KEY_FILE, 32+ characters, kept apart from the backups)';
+
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e6 ? 3 : 1)} MB`;
 
 function report(io: Io, { file, manifest, uploadedTo, deleted }: BackupResult): void {
@@ -52,6 +59,7 @@ function report(io: Io, { file, manifest, uploadedTo, deleted }: BackupResult): 
   );
   for (const t of manifest.tables) io.out(`  ${t.table.padEnd(20)} ${String(t.rows).padStart(10)} rows`);
   io.out(`  sha256 ${manifest.sha256}`);
+  if (manifest.signature) io.out('  manifest signed with BACKUP_SIGNING_KEY');
   if (uploadedTo) io.out(`Uploaded to ${uploadedTo}`);
   if (deleted.length) io.out(`Rotation deleted: ${deleted.join(', ')}`);
 }
@@ -74,6 +82,7 @@ async function runScheduled(config: Config, io: Io): Promise<number> {
     return running;
   });
   logger.info({ schedule: config.backup.schedule, next: job.nextRun()?.toISOString() }, 'backups scheduled');
+  if (!config.backup.signingKey) logger.warn(UNSIGNED_WARNING);
   await new Promise<void>((resolve) => {
     const stop = () => {
       job.stop();
@@ -108,6 +117,7 @@ export const run = defineCommand(
     }
     try {
       report(io, await backupOnce(config, io));
+      if (!config.backup.signingKey) io.err(UNSIGNED_WARNING);
       return 0;
     } catch (error) {
       io.err(`backup failed: ${(error as Error).message}`);

@@ -1,10 +1,11 @@
 // minitwit flag ID...     flags messages, hiding them from every timeline and API list
 // minitwit flag --list    prints every message: id, author, flag, text (read a page at a time)
 // The original MiniTwit's flag_tool, on the same database the app uses (DATABASE_URL or DATA_DIR).
-// What users wrote reaches the moderator's terminal with its control and bidi characters shown as
-// escapes (src/terminal-text.ts); ids are plain decimal numbers, so that a typo cannot flag another one.
+// What users wrote reaches the moderator's terminal with every invisible character (controls, bidi,
+// zero-width and other Default_Ignorable ones) shown as an escape (src/terminal-text.ts); ids are plain
+// decimal numbers, so that a typo cannot flag another one.
 import { flag, messagesForModeration } from '../../src/minitwit.js';
-import { showControls } from '../../src/terminal-text.js';
+import { showInvisible } from '../../src/terminal-text.js';
 import { defineCommand, UsageError, withDatabase } from '../lib/command.js';
 
 const USAGE = `Usage: minitwit flag <message id>...          flag messages
@@ -15,8 +16,11 @@ const PAGE = 1000;
 /** A message id as a person types it: decimal digits, no sign, exponent, prefix or leading zero. */
 const MESSAGE_ID = /^[1-9]\d{0,15}$/;
 const isMessageId = (text: string) => MESSAGE_ID.test(text) && Number.isSafeInteger(Number(text));
-/** One line of the listing: whitespace runs as one space, everything else a terminal would act on escaped. */
-const shown = (text: string) => showControls(text.replace(/\s+/g, ' '), { oneLine: true });
+/**
+ * One line of the listing: runs of ASCII whitespace (newlines included) as one space, every other
+ * character a reader cannot see, or cannot tell from a space, escaped.
+ */
+const shown = (text: string) => showInvisible(text.replace(/[ \t\n\r\f\v]+/g, ' '));
 
 export const run = defineCommand(
   {
@@ -43,10 +47,7 @@ export const run = defineCommand(
       });
     }
     const bad = positionals.filter((id) => !isMessageId(id));
-    if (bad.length)
-      throw new UsageError(
-        `Not message ids: ${bad.map((id) => showControls(id, { oneLine: true })).join(' ')}`,
-      );
+    if (bad.length) throw new UsageError(`Not message ids: ${bad.map(showInvisible).join(' ')}`);
     const ids = positionals.map(Number);
     const flagged = new Set(await withDatabase(io, (db) => flag({ db }, ids)));
     for (const id of ids) io.out(flagged.has(id) ? `Flagged message ${id}` : `No message ${id}`);

@@ -1,6 +1,7 @@
 // What the drills share: databases of their own on a PostgreSQL server, the app and the ops commands run
 // as real processes from dist/ (as in production), pages fetched over HTTP, and a clock for each phase.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openPostgres } from '../../src/db/postgres.js';
 import { inventory, type TableInventory } from '../backup/inventory.js';
@@ -91,6 +92,15 @@ export type RunningApp = Pick<AppProcess, 'web' | 'api' | 'stop'>;
 export const startServer = (env: Record<string, string>, logFile: string): Promise<RunningApp> =>
   startApp({ env, logFile });
 
+/**
+ * The drills' backups are signed, as production's are (a restore refuses an unsigned one): with the
+ * caller's BACKUP_SIGNING_KEY (or _FILE), else a key of this run's own.
+ */
+const signing: Record<string, string> =
+  process.env.BACKUP_SIGNING_KEY || process.env.BACKUP_SIGNING_KEY_FILE
+    ? {}
+    : { BACKUP_SIGNING_KEY: randomBytes(32).toString('hex') };
+
 /** Runs `minitwit <command>` from dist/ to completion (optionally at a lower priority, like the replay in CI); fails on a non-zero exit. */
 export function runScript(
   minitwitCommand: string,
@@ -102,7 +112,7 @@ export function runScript(
   const argv = [...(options.nice ? ['-n', '10', 'node'] : []), CLI_ENTRY, minitwitCommand, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...signing, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -1,11 +1,18 @@
 // One interface over the two ways we reach PostgreSQL: the embedded PGlite and a server through pg's pool.
 // Data modules only ever see `Queryable`, so the same SQL runs on both.
 
+export interface ExecOptions {
+  oneStatement?: boolean;
+}
+
 export interface Queryable {
   /** One parameterised statement; returns its rows. */
   query: <Row>(sql: string, params?: readonly unknown[]) => Promise<Row[]>;
-  /** Several statements without parameters (migrations). */
-  exec: (sql: string) => Promise<void>;
+  /**
+   * Several statements without parameters (migrations); with `oneStatement`, exactly one: the server
+   * refuses a second (the extended protocol), whatever a script's own splitter thought (a restore's).
+   */
+  exec: (sql: string, options?: ExecOptions) => Promise<void>;
 }
 
 export interface PoolStats {

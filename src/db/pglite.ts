@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import { secureTree } from './data-dir.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { parseInt8, type Database, type Queryable } from './database.js';
+import { parseInt8, type Database, type ExecOptions, type Queryable } from './database.js';
 
 export interface PgliteOptions {
   /** A directory to persist in, or undefined for an in-memory database. */
@@ -47,8 +47,9 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     query: async <Row>(sql: string, params: readonly unknown[] = []) =>
       (await q.query<Row>(sql, params as unknown[])).rows,
-    exec: async (sql: string) => {
-      await q.exec(sql);
+    exec: async (sql: string, options?: ExecOptions) => {
+      // PGlite's query() is the extended protocol: one statement.
+      await (options?.oneStatement ? q.query(sql) : q.exec(sql));
     },
   });
   const counted = wrap(pglite);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { parseInt8, type Database, type Queryable } from './database.js';
+import { parseInt8, type Database, type ExecOptions, type Queryable } from './database.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -96,8 +96,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
     query: async <Row>(sql: string, params: readonly unknown[] = []) =>
       (await q.query({ text: sql, values: params as unknown[], name: nameOf(sql) })).rows as Row[],
-    exec: async (sql: string) => {
-      await q.query(sql);
+    exec: async (sql: string, options?: ExecOptions) => {
+      // Unnamed: a restore's statements are run once each, and can be a megabyte long. (pg has the
+      // option; @types/pg does not declare it.)
+      if (options?.oneStatement) await q.query({ text: sql, queryMode: 'extended' } as pg.QueryConfig);
+      else await q.query(sql);
     },
   });
   // Fail at start, with the driver's own message, rather than at the first request.

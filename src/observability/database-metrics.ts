@@ -187,7 +187,7 @@ function instrumentQueryable(q: Queryable, timed: Timer): Queryable {
   return {
     query: <Row>(sql: string, params?: readonly unknown[]) =>
       timed(sqlOperation(sql), () => q.query<Row>(sql, params)),
-    exec: (sql) => timed(sqlOperation(sql), () => q.exec(sql)),
+    exec: (sql, options) => timed(sqlOperation(sql), () => q.exec(sql, options)),
   };
 }
 

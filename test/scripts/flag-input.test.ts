@@ -85,3 +85,43 @@ test('when --after is a plain id, then the list starts after it', async () => {
   expect(out).toHaveLength(20);
   expect(out[0]).toMatch(/\tfiller 0$/);
 });
+
+// Issue 18, item 12: U+200B and the other Default_Ignorable code points went to the terminal raw, so a
+// message or name with them looked exactly like one without.
+const INVISIBLE = [
+  '\u200b', // zero-width space
+  '\ufe0f', // variation selectors
+  '\ufe00',
+  '\u180b', // Mongolian free variation selectors
+  '\u180c',
+  '\u{e0100}', // a supplementary variation selector
+  '\u17b4', // Khmer inherent vowels
+  '\u17b5',
+  '\u3164', // Hangul filler
+  '\u2800', // Braille blank
+  '\u00a0', // no-break space: blank, but not a space
+  '\u00ad', // soft hyphen
+  '\u{e0041}', // a tag character
+  '\ue000', // private use
+  '\u{10ffff}', // a noncharacter
+];
+
+test('when listing, then every invisible character in texts and names is shown as an escape', async () => {
+  const author = (await insertUser(db, { username: `bob${INVISIBLE.join('')}`, email: 'b@x', pwHash: 'x' }))!;
+  const id = await insertMessage(db, author, `hidden:${INVISIBLE.join('|')}:end`);
+  const { code, out } = await run('--list', '--after', String(id - 1));
+  expect(code).toBe(0);
+  const escapes = INVISIBLE.map((c) => {
+    const hex = c.codePointAt(0)!.toString(16);
+    return c.length > 1 ? `\\u{${hex}}` : `\\u${hex.padStart(4, '0')}`;
+  });
+  expect(out[0]).toBe(`${id}\tbob${escapes.join('')}\t-\thidden:${escapes.join('|')}:end`);
+  // Nothing the eye cannot see is left: every character is printable ASCII, a tab, or a visible letter.
+  expect(out[0]).toMatch(/^[\t\x20-\x7e]*$/);
+});
+
+test('when an id holds an invisible character, then the usage error shows it escaped', async () => {
+  const { code, err } = await run('12\u200b');
+  expect(code).toBe(2);
+  expect(err.join('\n')).toContain('Not message ids: 12\\u200b');
+});

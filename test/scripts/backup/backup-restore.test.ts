@@ -22,6 +22,7 @@ const AWKWARD_TEXTS = [
   '12345',
 ];
 
+const SIGNING_KEY = 'a test key, 32 characters or more, for the manifests';
 let dir: string;
 const databases: { db: Database; url: string | undefined }[] = [];
 let source: { db: Database; url: string | undefined };
@@ -29,7 +30,11 @@ let source: { db: Database; url: string | undefined };
 const io = (target: { db: Database; url: string | undefined }, out: string[]): Io => ({
   out: (line) => out.push(line),
   err: (line) => out.push(line),
-  env: { BACKUP_DIR: dir, ...(target.url ? { DATABASE_URL: target.url } : {}) },
+  env: {
+    BACKUP_DIR: dir,
+    BACKUP_SIGNING_KEY: SIGNING_KEY,
+    ...(target.url ? { DATABASE_URL: target.url } : {}),
+  },
   db: target.db,
 });
 
@@ -147,7 +152,10 @@ test('when restore is called without a file or backup with a bad schedule, then 
   expect(await restore([], io(source, out))).toBe(2);
   expect(out[0]).toContain('give one backup file');
   const scheduled: string[] = [];
-  const env = { ...io(source, scheduled), env: { BACKUP_DIR: dir, BACKUP_SCHEDULE: 'every full moon' } };
+  const env = {
+    ...io(source, scheduled),
+    env: { BACKUP_DIR: dir, BACKUP_SIGNING_KEY: SIGNING_KEY, BACKUP_SCHEDULE: 'every full moon' },
+  };
   expect(await backup(['--scheduled'], env)).toBe(2);
   expect(scheduled[0]).toContain('not a cron expression');
 });
