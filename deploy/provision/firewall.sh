@@ -4,7 +4,8 @@
 # The host firewall of a MiniTwit node (ufw), behind the provider's firewall (Terraform's) or alone (one
 # droplet with Vagrant): SSH only from ADMIN_CIDRS (and from SWARM_CIDR: workers fetch their join token
 # from the manager over SSH); HTTP (80) and HTTPS (443), the stack's edge (Caddy), from anywhere; the swarm's
-# ports (2377/tcp, 7946/tcp+udp, 4789/udp) only from SWARM_CIDR, the nodes' private network.
+# ports (2377/tcp, 7946/tcp+udp, 4789/udp, and ESP for the stack's encrypted overlay networks) only from
+# SWARM_CIDR, the nodes' private network.
 # Ports that Docker publishes bypass ufw's rules (Docker writes its own iptables rules), so Grafana
 # (3000) and Kibana (5601) are limited to ADMIN_CIDRS in Docker's DOCKER-USER chain, by a systemd unit
 # that re-applies them whenever Docker starts. Both also ask for their own login.
@@ -25,6 +26,8 @@ ufw allow proto tcp from "$SWARM_CIDR" to any port 2377 > /dev/null
 ufw allow proto tcp from "$SWARM_CIDR" to any port 7946 > /dev/null
 ufw allow proto udp from "$SWARM_CIDR" to any port 7946 > /dev/null
 ufw allow proto udp from "$SWARM_CIDR" to any port 4789 > /dev/null
+# The `database` and `logging` overlays are encrypted (deploy/swarm/stack.yml): VXLAN inside IPsec ESP.
+ufw allow proto esp from "$SWARM_CIDR" > /dev/null
 ufw --force enable > /dev/null
 
 # Published admin ports: only from ADMIN_CIDRS (conntrack's original port: the routing mesh rewrites it).

@@ -154,7 +154,8 @@ stop() {
   # Mounts left under DIR or the data root (overlay layers, volumes), if the daemon died without unmounting.
   local root
   for root in "$DIR" "${DATA_ROOT:-$DIR/data}"; do
-    grep -o " $root/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2> /dev/null || true; done
+    # (grep finds nothing when all went well: not a failure under pipefail, or `rm` below would never run)
+    { grep -o " $root/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2> /dev/null || true; done
   done
   rm -rf "$DIR"
   log "stopped; $DIR removed"

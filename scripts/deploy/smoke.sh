@@ -4,7 +4,10 @@
 #
 # Smoke-tests a deployment from outside, through the edge (https://<web name>, https://<api name>):
 # /healthz and /readyz of web and API, the public timeline, HSTS on the pages, then a short replay (N
-# actions, default 40) of a scenario generated with a fresh seed, so its users are new ones. The replay and
+# actions, default 40) of a scenario generated with a fresh seed and a user suffix of its own
+# (` smoke-<time>-<random>`), so its users are new ones, never a real user's nor another replay's. The
+# simulator's credentials come from SIMULATOR_USERNAME and SIMULATOR_PASSWORD (the values of the secrets
+# minitwit_simulator_username and minitwit_simulator_password): there is no default. The replay and
 # scenario tools run from IMAGE (default: the image the API service runs) with docker on this machine
 # (its own engine: DOCKER_HOST is cleared when it points at a remote manager), so nothing but docker is
 # needed. --cacert: the CA that signed the edge's certificate, when it is not a public one (CI's `tls
@@ -26,7 +29,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ -z "$web" ] || [ -z "$api" ]; then die "--web and --api are required (see --help)"; fi
-auth="${SIMULATOR_USERNAME:-simulator}:${SIMULATOR_PASSWORD:-super_safe!}"
+if [ -z "${SIMULATOR_USERNAME:-}" ] || [ -z "${SIMULATOR_PASSWORD:-}" ]; then
+  die "set SIMULATOR_USERNAME and SIMULATOR_PASSWORD (the secrets minitwit_simulator_username and minitwit_simulator_password)"
+fi
+auth="$SIMULATOR_USERNAME:$SIMULATOR_PASSWORD"
 curl_opts=(-fsS --max-time 10 ${cacert:+--cacert "$cacert"})
 docker_opts=()
 if [ -n "$resolve" ]; then
@@ -59,7 +65,9 @@ tools() {
     --entrypoint node "$image" "$@"
 }
 chmod 777 "$work"
-tools dist/scripts/minitwit.js scenario --actions "$actions" --seed "smoke-$(date +%s)-$RANDOM" --out /work/scenario.csv
+run_id="$(date +%s)-$RANDOM"
+tools dist/scripts/minitwit.js scenario --actions "$actions" --seed "smoke-$run_id" --user-suffix " smoke-$run_id" \
+  --out /work/scenario.csv
 status=0
 tools dist/scripts/minitwit.js replay --url "$api" --csv /work/scenario.csv --timeout-ms 2000 --quiet \
   --user "${auth%%:*}" --password "${auth#*:}" || status=$?

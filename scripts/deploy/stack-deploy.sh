@@ -22,7 +22,8 @@
 # BACKUP_S3_BUCKET, BACKUP_S3_ENDPOINT (https://fra1.digitaloceanspaces.com), BACKUP_S3_REGION;
 # RESOLVE_IMAGE (docker stack deploy --resolve-image, default always; never where no registry is);
 # EDGE_HTTPS_PORT (the edge's published HTTPS port when not 443: the test override's); SMOKE_RESOLVE (an
-# address the smoke test takes both names to be, see smoke.sh --resolve).
+# address the smoke test takes both names to be, see smoke.sh --resolve); SIMULATOR_USERNAME and
+# SIMULATOR_PASSWORD (the smoke test's replay: the values of the swarm's two simulator secrets).
 source "$(dirname "$0")/lib.sh"
 host="" local_engine=false image="" postgres_image=${MINITWIT_POSTGRES_IMAGE:-} backup_image=${MINITWIT_BACKUP_IMAGE:-}
 smoke=true smoke_cacert="" overrides=()

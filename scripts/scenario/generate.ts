@@ -11,6 +11,11 @@ export interface GenerateOptions {
   /** Registered users; default about 0.8% of the actions, as in the real file (at least 2). */
   users?: number;
   seed?: string | number;
+  /**
+   * Appended to every user name (e.g. ` smoke-17`): the names come from a small pool, the course's own, so
+   * two scenarios replayed onto one database would otherwise share users and break each other's end state.
+   */
+  userSuffix?: string;
 }
 
 const ACTION_WEIGHTS = { tweet: 44, follow: 38, unfollow: 17 };
@@ -46,11 +51,13 @@ class Population {
   readonly follows = new Map<string, Set<string>>();
   private readonly names = new Set<string>();
 
+  constructor(private readonly userSuffix: string) {}
+
   newName(random: SeededRandom): { user: string; first: string; last: string } {
     for (let attempt = 0; ; attempt++) {
       const name = personName(random);
       const suffix = attempt < 50 ? '' : ` ${attempt}`;
-      const user = `${name.first} ${name.last}${suffix}`;
+      const user = `${name.first} ${name.last}${suffix}${this.userSuffix}`;
       if (!this.names.has(user)) return { user, ...name };
     }
   }
@@ -106,7 +113,7 @@ export function generateScenario(options: GenerateOptions): ScenarioAction[] {
   const random = new SeededRandom(options.seed ?? 0);
   const users = Math.min(total, options.users ?? defaultUserCount(total));
   const registers = registerPositions(random, total, users);
-  const people = new Population();
+  const people = new Population(options.userSuffix ?? '');
   const actions: ScenarioAction[] = [];
   let timestamp = FIRST_TIMESTAMP + random.int(3_600_000);
   for (let id = 0; id < total; id++) {

@@ -15,6 +15,21 @@ describe('generateScenario', () => {
     expect(text(43)).not.toBe(text(42));
   });
 
+  test('a user suffix gives every name, acting or followed, the suffix: no user shared with the plain scenario', () => {
+    const names = (actions: ScenarioAction[]) =>
+      new Set(
+        actions.flatMap((a) => (a.kind === 'follow' || a.kind === 'unfollow' ? [a.user, a.other] : [a.user])),
+      );
+    const plain = names(generateScenario({ actions: 2_000, seed: 7 }));
+    const suffixed = names(generateScenario({ actions: 2_000, seed: 7, userSuffix: ' rollback' }));
+    expect(suffixed.size).toBe(plain.size);
+    for (const name of suffixed) {
+      expect(name.endsWith(' rollback')).toBe(true);
+      expect(plain.has(name)).toBe(false);
+      expect(plain.has(name.slice(0, -' rollback'.length))).toBe(true);
+    }
+  });
+
   test('mixes actions like the real scenario', () => {
     expect(share(big, 'register')).toBeGreaterThan(0.005);
     expect(share(big, 'register')).toBeLessThan(0.015);
