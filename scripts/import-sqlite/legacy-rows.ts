@@ -56,6 +56,25 @@ const RULE_REASONS: Record<UsernameRule, string> = {
 };
 const WITH_THEIR_ROWS = '(and their messages and follows)';
 
+/**
+ * Why sign-up would refuse `username` (NFC) next to the users kept so far (`names`, and their skeletons
+ * in `lookalikes`), as a reason to count; or, when it would take it, its skeletons. In sign-up's order.
+ */
+function signUpVerdict(
+  username: string,
+  names: Set<string>,
+  lookalikes: Set<string>,
+): { refused: string } | { skeletons: LegacyUser['skeletons'] } {
+  const rule = usernameRuleBroken(username)?.rule;
+  if (rule) return { refused: RULE_REASONS[rule] };
+  if (names.has(username)) return { refused: 'users whose username an earlier user already has' };
+  const skeletons = nameSkeletons(username);
+  if (lookalikes.has(skeletons.folded) || lookalikes.has(skeletons.asWritten))
+    return { refused: "users whose username looks like an earlier user's" };
+  if (scriptProblem(username)) return { refused: 'users whose username mixes scripts that look alike' };
+  return { skeletons };
+}
+
 /** Length as PostgreSQL counts it (code points), not UTF-16 units. */
 const characters = (text: string) => [...text].length;
 
@@ -127,34 +146,31 @@ export function readLegacy(db: DatabaseSync, progress: () => void = () => {}): L
     progress();
     const userId = id(row.user_id);
     const rawName = row.username as string | null;
-    // Sign-up's rules, in sign-up's order; a name that breaks one is skipped, never changed into another.
+    // Sign-up's rules (signUpVerdict): a name that breaks one is skipped, never changed into another.
     const username = rawName?.normalize('NFC');
     const email = row.email as string | null;
     const pwHash = (row.pw_hash as string | null) ?? '';
-    const skeletons = username ? nameSkeletons(username) : undefined;
-    const ruleBroken = username ? usernameRuleBroken(username)?.rule : undefined;
+    const verdict =
+      username && characters(username) <= LIMITS.username
+        ? signUpVerdict(username, names, lookalikes)
+        : undefined;
     if (userId === undefined) count(skipped, 'users without a numeric id');
     else if ([rawName, email, row.pw_hash].some((v) => typeof v === 'string' && v.includes('\u0000')))
       count(skipped, 'users with a NUL character in a field (PostgreSQL text cannot hold it)');
-    else if (!username || characters(username) > LIMITS.username)
+    else if (!username || !verdict)
       count(
         skipped,
         `users with an empty username or one over ${LIMITS.username} characters ${WITH_THEIR_ROWS}`,
       );
-    else if (ruleBroken) count(skipped, `${RULE_REASONS[ruleBroken]} ${WITH_THEIR_ROWS}`);
-    else if (names.has(username))
-      count(skipped, `users whose username an earlier user already has ${WITH_THEIR_ROWS}`);
-    else if (lookalikes.has(skeletons!.folded) || lookalikes.has(skeletons!.asWritten))
-      count(skipped, `users whose username looks like an earlier user's ${WITH_THEIR_ROWS}`);
-    else if (scriptProblem(username))
-      count(skipped, `users whose username mixes scripts that look alike ${WITH_THEIR_ROWS}`);
+    else if ('refused' in verdict) count(skipped, `${verdict.refused} ${WITH_THEIR_ROWS}`);
     else if (!email?.includes('@') || characters(email) > LIMITS.email)
       count(skipped, `users without a valid e-mail address ${WITH_THEIR_ROWS}`);
     else {
+      const { skeletons } = verdict;
       names.add(username);
-      lookalikes.add(skeletons!.folded).add(skeletons!.asWritten);
+      lookalikes.add(skeletons.folded).add(skeletons.asWritten);
       const tooCostly = werkzeugCostProblem(pwHash);
-      users.push({ userId, username, email, pwHash: tooCostly ? '' : pwHash, skeletons: skeletons! });
+      users.push({ userId, username, email, pwHash: tooCostly ? '' : pwHash, skeletons });
       if (tooCostly)
         count(
           skipped,
