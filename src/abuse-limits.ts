@@ -7,7 +7,8 @@
 //            further tries are refused (429) until the window ends, without checking the password. A try
 //            is counted before its password is checked, in one atomic statement per counter (an upsert
 //            that returns the new count): counted after the check, every try that arrived before the
-//            first failure was stored got through (300 at once: 39 to 221 checks against a limit of 10).
+//            first failure was stored got through (300 at once: 221 checks in the review, 24 to 39 in
+//            test/abuse-limits.test.ts, against a limit of 10).
 //            A success clears the account's count and gives the client its try back, so only failures
 //            add up.
 //   sign-up: accounts created per client and per e-mail address, in a window.
