@@ -313,7 +313,7 @@ export function isFollowing({ db }: Context, who: Profile, whom: Profile): Promi
 // (a cache entry per distinct cursor pushed the useful pages out: issue 18, item 6).
 
 /** The cursor names no message: it was not made by us (a 400 at either door). */
-export class UnknownCursorError extends RuleError {
+class UnknownCursorError extends RuleError {
   constructor() {
     super('The link to older messages points at no message: go back to the first page.');
   }

@@ -110,7 +110,7 @@ const messageView = (m: TimelineMessage): MessageView => ({
  * A timeline's list of messages as markup: rendered once per page of a timeline and kept with it in the
  * read cache, so that a cached page costs the layout around it, not 30 messages' escaping again.
  */
-export const renderMessages = (messages: TimelineMessage[]): Html =>
+const renderMessages = (messages: TimelineMessage[]): Html =>
   new Html(eta.render('messages', { messages: messages.map(messageView) }));
 
 /**
