@@ -47,8 +47,21 @@ const SETTINGS: Record<string, RegExp> = {
   default_with_oids: /^false$/,
 };
 
-const IDENT_START = /[A-Za-z_\u0080-\uffff]/;
-const IDENT_PART = /[\w$\u0080-\uffff]/;
+// Sticky (y) patterns, matched at a position without slicing the statement: a multi-row INSERT is a
+// megabyte, and slicing it at every token would be quadratic.
+const SPACE = /\s+/y;
+const STRING_START = /(?:[EeBbXxNn]|[Uu]&)?'/y;
+const QUOTED = /"((?:[^"]|"")*)"/y;
+const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/y;
+const NUMBER = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
+const WORD = /[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*/y;
+const OPERATOR = /[+\-*/<>=~!@#%^&|`?:]+/y;
+
+/** `pattern` matched at `at` in `text`, or undefined. */
+function at(pattern: RegExp, text: string, position: number): RegExpExecArray | undefined {
+  pattern.lastIndex = position;
+  return pattern.exec(text) ?? undefined;
+}
 
 /** Splits one statement (as sqlStatements yields it: no comments, no final semicolon) into tokens. */
 function tokenize(statement: string): Token[] {
@@ -58,63 +71,62 @@ function tokenize(statement: string): Token[] {
     throw new ForeignStatementError(why);
   };
   while (i < statement.length) {
-    const c = statement[i]!;
-    if (/\s/.test(c)) {
-      i++;
+    const space = at(SPACE, statement, i);
+    if (space) {
+      i += space[0].length;
       continue;
     }
+    const c = statement[i]!;
     // A string: '...' ('' inside), E'...' (backslash escapes), and the prefixed kinds pg_dump never writes.
-    const prefixed = /^(?:[EeBbXxNn]|[Uu]&)'/.exec(statement.slice(i, i + 3));
-    if (c === "'" || prefixed) {
-      const escapes = prefixed !== null && /^[Ee]/.test(prefixed[0]);
-      let j = i + (prefixed ? prefixed[0].length : 1);
-      let value = '';
+    const opening = at(STRING_START, statement, i)?.[0];
+    if (opening) {
+      const escapes = /^[Ee]/.test(opening);
+      let j = i + opening.length;
+      const parts: string[] = [];
       for (;;) {
-        if (j >= statement.length) refuse('a string that never ends');
-        const d = statement[j]!;
-        if (escapes && d === '\\') {
-          value += statement.slice(j, j + 2);
-          j += 2;
-        } else if (d === "'" && statement[j + 1] === "'") {
-          value += "'";
-          j += 2;
-        } else if (d === "'") break;
-        else {
-          value += d;
-          j++;
+        const quote = statement.indexOf("'", j);
+        const backslash = escapes ? statement.indexOf('\\', j) : -1;
+        if (quote === -1) refuse('a string that never ends');
+        if (backslash !== -1 && backslash < quote) {
+          parts.push(statement.slice(j, backslash + 2));
+          j = backslash + 2;
+        } else if (statement[quote + 1] === "'") {
+          parts.push(statement.slice(j, quote + 1));
+          j = quote + 2;
+        } else {
+          parts.push(statement.slice(j, quote));
+          j = quote + 1;
+          break;
         }
       }
-      tokens.push({ kind: prefixed && !escapes ? 'other' : 'string', text: value });
-      i = j + 1;
+      tokens.push({ kind: opening.length > 1 && !escapes ? 'other' : 'string', text: parts.join('') });
+      i = j;
       continue;
     }
     if (c === '"') {
-      const end = /^"((?:[^"]|"")*)"/.exec(statement.slice(i));
-      if (!end) refuse('a quoted name that never ends');
-      tokens.push({ kind: 'quoted', text: end![1]!.replace(/""/g, '"') });
-      i += end![0].length;
+      const quoted = at(QUOTED, statement, i) ?? refuse('a quoted name that never ends');
+      tokens.push({ kind: 'quoted', text: quoted[1]!.replace(/""/g, '"') });
+      i += quoted[0].length;
       continue;
     }
     if (c === '$') {
-      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(statement.slice(i));
-      if (!tag) refuse('a $ outside a dollar-quoted string');
-      const end = statement.indexOf(tag![0], i + tag![0].length);
+      const tag = at(DOLLAR_TAG, statement, i)?.[0] ?? refuse('a $ outside a dollar-quoted string');
+      const end = statement.indexOf(tag, i + tag.length);
       if (end === -1) refuse('a dollar-quoted string that never ends');
-      tokens.push({ kind: 'other', text: statement.slice(i + tag![0].length, end) });
-      i = end + tag![0].length;
+      tokens.push({ kind: 'other', text: statement.slice(i + tag.length, end) });
+      i = end + tag.length;
       continue;
     }
-    const number = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(statement.slice(i));
+    const number = at(NUMBER, statement, i);
     if (number) {
       tokens.push({ kind: 'number', text: number[0] });
       i += number[0].length;
       continue;
     }
-    if (IDENT_START.test(c)) {
-      let j = i + 1;
-      while (j < statement.length && IDENT_PART.test(statement[j]!)) j++;
-      tokens.push({ kind: 'word', text: statement.slice(i, j).toLowerCase() });
-      i = j;
+    const word = at(WORD, statement, i);
+    if (word) {
+      tokens.push({ kind: 'word', text: word[0].toLowerCase() });
+      i += word[0].length;
       continue;
     }
     if ('(),.[];'.includes(c)) {
@@ -122,12 +134,11 @@ function tokenize(statement: string): Token[] {
       i++;
       continue;
     }
-    const op = /^[+\-*/<>=~!@#%^&|`?:]+/.exec(statement.slice(i));
-    if (!op) refuse(`an unexpected character ${JSON.stringify(c)}`);
+    const op = at(OPERATOR, statement, i)?.[0] ?? refuse(`an unexpected character ${JSON.stringify(c)}`);
     // Comments never reach here (the splitter drops them): "--" or "/*" in an operator would be one.
-    if (/--|\/\*/.test(op![0])) refuse('a comment inside a statement');
-    tokens.push({ kind: 'op', text: op![0] });
-    i += op![0].length;
+    if (/--|\/\*/.test(op)) refuse('a comment inside a statement');
+    tokens.push({ kind: 'op', text: op });
+    i += op.length;
   }
   return tokens;
 }

@@ -5,7 +5,7 @@ import { secureDataDir } from './data-dir.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 
-export type { Database, ExecOptions, Queryable, PoolStats } from './database.js';
+export type { Database, Queryable, PoolStats } from './database.js';
 
 /**
  * The database the configuration names: a server when DATABASE_URL is set, else PGlite in DATA_DIR (made
