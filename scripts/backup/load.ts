@@ -101,6 +101,22 @@ async function dropPrivileges(tx: Queryable): Promise<() => Promise<void>> {
 }
 
 /**
+ * Drops every relation in the public schema but not the schema: its owner, its grants and the default
+ * privileges the roles' setup gave the app's role (deploy/postgres/initdb) belong to the schema, and a
+ * schema dropped and made again would leave the app unable to read the restored tables.
+ */
+async function emptyPublicSchema(tx: Queryable): Promise<void> {
+  const drops = await tx.query<{ drop: string }>(
+    `SELECT format('DROP %s IF EXISTS public.%I CASCADE', CASE c.relkind WHEN 'v' THEN 'VIEW'
+       WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+       c.relname) AS drop
+     FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+     ORDER BY c.relkind = 'S'`,
+  );
+  for (const { drop } of drops) await tx.exec(drop);
+}
+
+/**
  * Restores the dump `file` into `db`. Refuses a dump that holds anything but what ours hold
  * (ForeignStatementError) before running any of it. Refuses a database that holds any table unless
  * `force`, which drops the public schema first (in the same transaction). Checks every table against
@@ -120,10 +136,10 @@ export async function loadDump(
         const shown = existing.slice(0, 5).join(', ') + (existing.length > 5 ? ', ...' : '');
         throw new NotEmptyError(
           `The target database is not empty (${existing.length} relations: ${shown}). Restore into an empty ` +
-            'database, or give --force to replace everything in its public schema.',
+            'database, or give --force to replace every table in its public schema.',
         );
       }
-      await tx.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+      await emptyPublicSchema(tx);
     }
     const skipped: string[] = [];
     let statements = 0;

@@ -130,6 +130,27 @@ describe.runIf(adminUrl)('restoring with the owner and app roles', () => {
     }
   });
 
+  test('when --force replaces what is there, then the schema keeps its grants and the app still reads and writes the rows', async () => {
+    const env = {
+      DATABASE_URL: urlAs(names.database, names.app, names.app_password),
+      MIGRATION_DATABASE_URL: urlAs(names.database, names.owner, names.owner_password),
+    };
+    // Twice, so the second replaces tables the first left whatever ran before.
+    const first = await run(['--force', file], env);
+    expect(first.code, first.out).toBe(0);
+    const forced = await run(['--force', file], env);
+    expect(forced.code, forced.out).toBe(0);
+    const app = new pg.Client({ connectionString: env.DATABASE_URL });
+    await app.connect();
+    try {
+      const { rows } = await app.query<{ text: string }>('SELECT text FROM messages');
+      expect(rows.map((r) => r.text)).toEqual(['kept']);
+      await app.query('INSERT INTO simulator_latest (action_id) VALUES (8)');
+    } finally {
+      await app.end();
+    }
+  });
+
   test('when connected as a superuser to a database a plain role owns, then the restore runs as that owner', async () => {
     const { code, out } = await run([file], { DATABASE_URL: urlAs(second) });
     expect(code, out).toBe(0);
