@@ -101,6 +101,7 @@ cleanup() {
   fi
   [ ! -d "$ENGINE_DIR" ] || scripts/container/engine.sh stop --dir "$ENGINE_DIR"
   rm -rf "$WORK" "/etc/netns/$NETNS"
+  rmdir /etc/netns 2> /dev/null # when no other namespace has a file there
   # Nothing left: no namespace, no mount under the run's directory, no daemon of this run.
   ! ip netns list | grep -q "^$NETNS\b" || { echo "swarm-test: netns $NETNS left behind" >&2; code=1; }
   ! grep -q " $WORK/" /proc/mounts || { echo "swarm-test: mounts under $WORK left behind" >&2; code=1; }
