@@ -79,7 +79,9 @@ down() {
     on "$n" docker swarm leave --force > /dev/null 2>&1
     # shellcheck disable=SC2046 # one id per word
     on "$n" timeout 120 docker rm -f $(on "$n" docker ps -aq) > /dev/null 2>&1
-    on "$n" timeout 60 docker volume prune -f > /dev/null 2>&1
+    # Every volume by name (`volume prune` once left a bind volume behind in CI step 95's engine).
+    # shellcheck disable=SC2046 # one name per word
+    on "$n" timeout 60 docker volume rm -f $(on "$n" docker volume ls -q) > /dev/null 2>&1
     on "$n" timeout 60 docker network prune -f > /dev/null 2>&1
   done
   on 1 timeout 60 docker image prune -f > /dev/null 2>&1

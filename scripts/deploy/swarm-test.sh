@@ -69,15 +69,28 @@ fail() { FAILED+=("$*"); log "FAILED: $*"; }
 figure() { printf '  FIGURE %-48s %s\n' "$1:" "$2" | tee -a "$WORK/figures" >&2; }
 
 # Removes every container, volume and network of the engine and leaves the swarm (the images stay).
+# Every volume by name, not `docker volume prune`: prune left the stack's postgres-data volume (a bind of
+# the run's data directory) of one run in the engine, and the next run's PostgreSQL failed to mount its
+# vanished directory. Nothing else uses this engine's data root.
 clear_engine() {
-  local ids
+  local ids volumes deadline
   docker stack rm "$STACK" > /dev/null 2>&1 || true
+  # The stack's containers stop in the background: give them a moment (bounded) before the swarm goes.
+  deadline=$(($(date +%s) + 30))
+  while [ -n "$(docker ps -q 2> /dev/null)" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 1; done
   docker swarm leave --force > /dev/null 2>&1 || true
-  ids=$(docker ps -aq)
-  # shellcheck disable=SC2086 # one id per word
-  [ -z "$ids" ] || timeout 120 docker rm -f $ids > /dev/null 2>&1 || true
-  timeout 60 docker volume prune -f > /dev/null 2>&1 || true
+  for _ in $(seq 10); do
+    ids=$(docker ps -aq)
+    # shellcheck disable=SC2086 # one id per word
+    [ -z "$ids" ] || timeout 120 docker rm -f --volumes $ids > /dev/null 2>&1 || true
+    volumes=$(docker volume ls -q)
+    [ -n "$volumes" ] || break
+    # shellcheck disable=SC2086 # one name per word
+    timeout 120 docker volume rm -f $volumes > /dev/null 2>&1 || sleep 1
+  done
   timeout 60 docker network prune -f > /dev/null 2>&1 || true
+  volumes=$(docker volume ls -q)
+  [ -z "$volumes" ] || { echo "swarm-test: volumes left in the engine: $(tr "\n" " " <<< "$volumes")" >&2; return 1; }
 }
 
 cleanup() {
@@ -95,7 +108,7 @@ cleanup() {
         timeout 20 docker service logs --no-task-ids --tail 15 "${STACK}_$service" 2>&1 | tail -15 >&2
       done
     fi
-    clear_engine
+    clear_engine || code=1
     # Images that this run's builds replaced (the build cache stays).
     timeout 60 docker image prune -f > /dev/null 2>&1
   fi
@@ -126,7 +139,7 @@ DOCKERD_PID=$(cat "$ENGINE_DIR/docker.pid")
 mkdir -p "/etc/netns/$NETNS"
 printf '127.0.0.1 localhost %s %s\n' "$MINITWIT_WEB_HOST" "$MINITWIT_API_HOST" > "/etc/netns/$NETNS/hosts"
 # A run killed before its cleanup may have left a swarm, containers or volumes in the data root.
-clear_engine
+clear_engine || die "the engine's data root holds volumes that cannot be removed"
 docker swarm init --advertise-addr 127.0.0.1 --default-addr-pool 10.232.128.0/18 > /dev/null
 docker node update --label-add minitwit.database=true "$(docker node ls --format '{{.Hostname}}' | head -1)" > /dev/null
 log "swarm of one node up ($(docker version --format '{{.Server.Version}}'))"
