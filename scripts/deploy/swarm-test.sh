@@ -16,9 +16,10 @@
 #      paced at --rate actions a second, default 40) is replayed through the edge: web and api roll one
 #      replica at a time. 0 replay errors, /latest and the end state right, every acknowledged write in
 #      the database; the time each replica took to be replaced is printed, from the engine's events.
-#   3. release 3, an image whose health check fails, under a second replay (a generated scenario whose
-#      users carry the suffix " rollback", so that no user is shared with the first): Swarm rolls web
-#      and api back by themselves, the release script exits 1, the replay sees no error.
+#   3. release 3, an image whose health check fails, under a second replay (a generated scenario of 1.5
+#      times --limit actions, whose users carry the suffix " rollback", so that no user is shared with the
+#      first): Swarm rolls web and api back by themselves, the release script exits 1, the replay sees no
+#      error.
 #   4. after these releases: postgres, pgbackrest and backup still run, every secret is there, WAL
 #      segments are archived (pg_stat_archiver, pgbackrest info), PostgreSQL's container and start time
 #      are those of release 1: no app release restarted it.
@@ -393,9 +394,12 @@ done || fail "no replacement times from the engine's events"
 log "release 3: minitwit:swarm-broken (its health check fails) under a replay"
 # A scenario of its own (new users), so that its end state does not depend on the first replay's.
 # Users of its own: every name carries the suffix " rollback" (the generator's names are the course's).
-node dist/scripts/minitwit.js scenario --actions "$limit" --seed "swarm-rollback" --user-suffix " rollback" \
+# Half as long again as the first: a rollback takes longer than an update (seen: 98 s against 57 s), and
+# the replay must outlast it.
+rollback_actions=$((limit * 3 / 2))
+node dist/scripts/minitwit.js scenario --actions "$rollback_actions" --seed "swarm-rollback" --user-suffix " rollback" \
   --out "$WORK/rollback.csv" > /dev/null
-start_replay rollback "$WORK/rollback.csv" "$limit"
+start_replay rollback "$WORK/rollback.csv" "$rollback_actions"
 sleep 5
 t=$(date +%s%3N)
 code=0
