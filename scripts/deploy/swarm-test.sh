@@ -16,9 +16,10 @@
 #      paced at --rate actions a second, default 40) is replayed through the edge: web and api roll one
 #      replica at a time. 0 replay errors, /latest and the end state right, every acknowledged write in
 #      the database; the time each replica took to be replaced is printed, from the engine's events.
-#   3. release 3, an image whose health check fails, under a second replay (a generated scenario whose
-#      users carry the suffix " rollback", so that no user is shared with the first): Swarm rolls web
-#      and api back by themselves, the release script exits 1, the replay sees no error.
+#   3. release 3, an image whose health check fails, under a second replay (a generated scenario of 1.5
+#      times --limit actions, whose users carry the suffix " rollback", so that no user is shared with the
+#      first): Swarm rolls web and api back by themselves, the release script exits 1, the replay sees no
+#      error.
 #   4. after these releases: postgres, pgbackrest and backup still run, every secret is there, WAL
 #      segments are archived (pg_stat_archiver, pgbackrest info), PostgreSQL's container and start time
 #      are those of release 1: no app release restarted it.
@@ -69,15 +70,28 @@ fail() { FAILED+=("$*"); log "FAILED: $*"; }
 figure() { printf '  FIGURE %-48s %s\n' "$1:" "$2" | tee -a "$WORK/figures" >&2; }
 
 # Removes every container, volume and network of the engine and leaves the swarm (the images stay).
+# Every volume by name, not `docker volume prune`: prune left the stack's postgres-data volume (a bind of
+# the run's data directory) of one run in the engine, and the next run's PostgreSQL failed to mount its
+# vanished directory. Nothing else uses this engine's data root.
 clear_engine() {
-  local ids
+  local ids volumes deadline
   docker stack rm "$STACK" > /dev/null 2>&1 || true
+  # The stack's containers stop in the background: give them a moment (bounded) before the swarm goes.
+  deadline=$(($(date +%s) + 30))
+  while [ -n "$(docker ps -q 2> /dev/null)" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 1; done
   docker swarm leave --force > /dev/null 2>&1 || true
-  ids=$(docker ps -aq)
-  # shellcheck disable=SC2086 # one id per word
-  [ -z "$ids" ] || timeout 120 docker rm -f $ids > /dev/null 2>&1 || true
-  timeout 60 docker volume prune -f > /dev/null 2>&1 || true
+  for _ in $(seq 10); do
+    ids=$(docker ps -aq)
+    # shellcheck disable=SC2086 # one id per word
+    [ -z "$ids" ] || timeout 120 docker rm -f --volumes $ids > /dev/null 2>&1 || true
+    volumes=$(docker volume ls -q)
+    [ -n "$volumes" ] || break
+    # shellcheck disable=SC2086 # one name per word
+    timeout 120 docker volume rm -f $volumes > /dev/null 2>&1 || sleep 1
+  done
   timeout 60 docker network prune -f > /dev/null 2>&1 || true
+  volumes=$(docker volume ls -q)
+  [ -z "$volumes" ] || { echo "swarm-test: volumes left in the engine: $(tr "\n" " " <<< "$volumes")" >&2; return 1; }
 }
 
 cleanup() {
@@ -95,12 +109,13 @@ cleanup() {
         timeout 20 docker service logs --no-task-ids --tail 15 "${STACK}_$service" 2>&1 | tail -15 >&2
       done
     fi
-    clear_engine
+    clear_engine || code=1
     # Images that this run's builds replaced (the build cache stays).
     timeout 60 docker image prune -f > /dev/null 2>&1
   fi
   [ ! -d "$ENGINE_DIR" ] || scripts/container/engine.sh stop --dir "$ENGINE_DIR"
   rm -rf "$WORK" "/etc/netns/$NETNS"
+  rmdir /etc/netns 2> /dev/null # when no other namespace has a file there
   # Nothing left: no namespace, no mount under the run's directory, no daemon of this run.
   ! ip netns list | grep -q "^$NETNS\b" || { echo "swarm-test: netns $NETNS left behind" >&2; code=1; }
   ! grep -q " $WORK/" /proc/mounts || { echo "swarm-test: mounts under $WORK left behind" >&2; code=1; }
@@ -125,7 +140,7 @@ DOCKERD_PID=$(cat "$ENGINE_DIR/docker.pid")
 mkdir -p "/etc/netns/$NETNS"
 printf '127.0.0.1 localhost %s %s\n' "$MINITWIT_WEB_HOST" "$MINITWIT_API_HOST" > "/etc/netns/$NETNS/hosts"
 # A run killed before its cleanup may have left a swarm, containers or volumes in the data root.
-clear_engine
+clear_engine || die "the engine's data root holds volumes that cannot be removed"
 docker swarm init --advertise-addr 127.0.0.1 --default-addr-pool 10.232.128.0/18 > /dev/null
 docker node update --label-add minitwit.database=true "$(docker node ls --format '{{.Hostname}}' | head -1)" > /dev/null
 log "swarm of one node up ($(docker version --format '{{.Server.Version}}'))"
@@ -379,9 +394,12 @@ done || fail "no replacement times from the engine's events"
 log "release 3: minitwit:swarm-broken (its health check fails) under a replay"
 # A scenario of its own (new users), so that its end state does not depend on the first replay's.
 # Users of its own: every name carries the suffix " rollback" (the generator's names are the course's).
-node dist/scripts/minitwit.js scenario --actions "$limit" --seed "swarm-rollback" --user-suffix " rollback" \
+# Half as long again as the first: a rollback takes longer than an update (seen: 98 s against 57 s), and
+# the replay must outlast it.
+rollback_actions=$((limit * 3 / 2))
+node dist/scripts/minitwit.js scenario --actions "$rollback_actions" --seed "swarm-rollback" --user-suffix " rollback" \
   --out "$WORK/rollback.csv" > /dev/null
-start_replay rollback "$WORK/rollback.csv" "$limit"
+start_replay rollback "$WORK/rollback.csv" "$rollback_actions"
 sleep 5
 t=$(date +%s%3N)
 code=0
