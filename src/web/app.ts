@@ -16,7 +16,7 @@ import { csrf } from './csrf.js';
 import { flashes } from './flashes.js';
 import { renderErrorPage, STATIC_DIR } from './pages.js';
 import { sessions } from './sessions.js';
-import { timelineRoutes } from './timeline-routes.js';
+import { SignInRequired, timelineRoutes } from './timeline-routes.js';
 
 // A 10,000-character message of 4-byte characters is 120 kB once form-encoded (%F0%9F%98%80 each).
 const WEB_BODY_LIMIT = 160 * 1024;
@@ -35,7 +35,9 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     send: (reply, status, message, error) => {
       const shown =
         error instanceof UnknownUserError ? `There is no user called "${error.username}".` : message;
-      return renderErrorPage(reply, status, shown, reply.request.user);
+      // Signing in from a 401 page leads back to the page the person was on.
+      const returnTo = error instanceof SignInRequired ? error.returnTo : undefined;
+      return renderErrorPage(reply, status, shown, reply.request.user, returnTo);
     },
     // A page like any other: the layout shows who is signed in.
     notFound: async (request) => {
