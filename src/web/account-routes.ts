@@ -18,7 +18,13 @@ const Password = Field(LIMITS.password, NO_NUL);
 /** Where to go after signing in (return-to.ts); anything that is not a path of ours is ignored. */
 const Next = Type.Optional(Type.String({ maxLength: 8000 }));
 const LoginQuery = Type.Object({ next: Next });
-const LoginForm = Type.Object({ username: Field(LIMITS.username), password: Password, next: Next });
+const LoginForm = Type.Object({
+  username: Field(LIMITS.username),
+  password: Password,
+  next: Next,
+  /** A message written before the session ended (the 401 page of add_message): shared once signed in. */
+  text: Type.Optional(Type.String({ maxLength: LIMITS.message, pattern: NO_NUL })),
+});
 const RegisterForm = Type.Object({
   username: Field(LIMITS.username),
   email: Field(LIMITS.email),
@@ -55,16 +61,22 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   app.post('/login', { schema: { body: LoginForm } }, async (request, reply) => {
     const next = safeReturnPath(request.body.next);
     if (await request.currentUser()) return reply.redirect(next ?? '/');
-    const { username, password } = request.body;
+    const { username, password, text: draft } = request.body;
+    let user: Awaited<ReturnType<typeof minitwit.signIn>>;
     try {
-      const user = await minitwit.signIn(ctx, username, password, { limits, client: request.ip });
+      user = await minitwit.signIn(ctx, username, password, { limits, client: request.ip });
       startSession(request, reply, user);
     } catch (error) {
       const errors = byField(brokenRule(error, 'username'));
-      const data = { title: 'Sign In', user: undefined, errors, form: { username, next } };
+      const data = { title: 'Sign In', user: undefined, errors, form: { username, next, draft } };
       return renderPage(request, reply, 'login', data);
     }
     flash(request, reply, 'You were logged in');
+    // An empty draft is not shared, as an empty post is not.
+    if (draft) {
+      await minitwit.postMessage(ctx, user, draft);
+      flash(request, reply, 'Your message was recorded');
+    }
     return reply.redirect(next ?? '/');
   });
 

@@ -14,7 +14,7 @@ import { observability } from '../observability/plugin.js';
 import { accountRoutes } from './account-routes.js';
 import { csrf } from './csrf.js';
 import { flashes } from './flashes.js';
-import { renderErrorPage, STATIC_DIR } from './pages.js';
+import { renderErrorPage, renderSignInWithDraft, STATIC_DIR } from './pages.js';
 import { sessions } from './sessions.js';
 import { SignInRequired, timelineRoutes } from './timeline-routes.js';
 
@@ -35,9 +35,13 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
     send: (reply, status, message, error) => {
       const shown =
         error instanceof UnknownUserError ? `There is no user called "${error.username}".` : message;
-      // Signing in from a 401 page leads back to the page the person was on.
-      const returnTo = error instanceof SignInRequired ? error.returnTo : undefined;
-      return renderErrorPage(reply, status, shown, reply.request.user, returnTo);
+      if (error instanceof SignInRequired) {
+        // A message that was being posted: the sign-in form, holding it, shares it once signed in.
+        if (error.draft !== undefined) return renderSignInWithDraft(reply, shown, error.draft);
+        // Signing in from a 401 page leads back to the page the person was on.
+        return renderErrorPage(reply, status, shown, reply.request.user, error.returnTo);
+      }
+      return renderErrorPage(reply, status, shown, reply.request.user);
     },
     // A page like any other: the layout shows who is signed in.
     notFound: async (request) => {

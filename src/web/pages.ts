@@ -207,6 +207,24 @@ export function renderErrorPage(
   return reply.code(status).type('text/html; charset=utf-8').send(html);
 }
 
+/**
+ * The sign-in form as a 401 page for a post made after the session ended: it holds the message, and
+ * signing in shares it (account-routes.ts), then leads to the own timeline.
+ */
+export function renderSignInWithDraft(reply: FastifyReply, message: string, draft: string): FastifyReply {
+  const data = {
+    title: 'Sign In',
+    user: undefined,
+    notice: message,
+    errors: {},
+    form: { next: '/', draft },
+    flashes: [],
+    ...ASSETS,
+    csrfToken: undefined,
+  };
+  return reply.code(401).type('text/html; charset=utf-8').send(eta.render('login', data));
+}
+
 const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',

@@ -124,7 +124,11 @@ interface FollowCounts {
 /** Signing in is needed first; the 401 page's sign-in link brings the person back to `returnTo`. */
 export class SignInRequired extends HttpError {
   override name = 'SignInRequired';
-  constructor(readonly returnTo: string) {
+  constructor(
+    readonly returnTo: string,
+    /** A message that was being posted: the 401 page holds it, and signing in there shares it. */
+    readonly draft?: string,
+  ) {
     super(401, 'You have to sign in to do that.');
   }
 }
@@ -315,8 +319,10 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     '/add_message',
     { config: { needsSessionToken: true }, schema: { body: MessageForm } },
     async (request, reply) => {
-      const user = await requireUser(request, '/');
       const { text } = request.body;
+      const user = await request.currentUser();
+      // The session ended while the message was written: nothing is lost, signing in shares it.
+      if (!user) throw new SignInRequired('/', text);
       const refused = (error: string) => {
         reply.code(400);
         return myTimeline(request, reply, user, pageOf({}), { text, error });

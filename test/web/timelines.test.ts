@@ -103,10 +103,41 @@ describe('message recording', () => {
     expect(await storedTexts(bar.username)).toEqual([text]);
   });
 
-  test('when nobody is signed in, then add_message is a 401 page whose sign-in leads back to the composer', async () => {
+  test('when the session has ended before a post, then a 401 sign-in page holds the message, and signing in there shares it', async () => {
+    const foo = await signedIn('foo');
+    const laptop = new Visitor(t.app);
+    for (const [name, value] of foo.visitor.cookies) laptop.cookies.set(name, value);
+    await laptop.logout(); // signs out everywhere: the session foo writes in has ended
+    const draft = '\nwritten while the session ended: <b>&amp;</b> "q" 😀 ';
+    const refused = await foo.visitor.addMessage(draft);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.body).toContain('<title>Sign In | MiniTwit</title>');
+    expect(refused.body).toContain('You have to sign in to do that. Your message is kept below');
+    expect(draftIn(refused.body)).toBe(draft);
+    expect(refused.body).toContain('<input type=hidden name=next value="/">');
+    expect(await storedTexts(foo.username)).toEqual([]);
+    // The form as a browser sends it: the fields, the message, where to go.
+    const wrong = await foo.visitor.post('/login', {
+      username: foo.username,
+      password: 'wrong',
+      text: draft,
+      next: '/',
+    });
+    expect(draftIn(wrong.body)).toBe(draft);
+    const reply = await foo.visitor.post('/login', {
+      username: foo.username,
+      password: foo.password,
+      text: draft,
+      next: '/',
+    });
+    expect(reply.redirects).toEqual(['/']);
+    expect(flashes(reply.body)).toEqual(['You were logged in', 'Your message was recorded']);
+    expect(await storedTexts(foo.username)).toEqual([draft]);
+  });
+
+  test('when nobody is signed in, then add_message is a 401 page', async () => {
     const reply = await new Visitor(t.app).addMessage('anonymous');
     expect(reply.statusCode).toBe(401);
-    expect(reply.body).toContain('<a href="/login?next=%2F">Sign in</a>');
     expect(await t.db.query("SELECT 1 FROM messages WHERE text = 'anonymous'")).toEqual([]);
   });
 });
