@@ -1,7 +1,9 @@
 // The web pages as a Fastify app that does not listen: server.ts listens, tests inject; both build it
 // through buildApps (src/app.ts). Routes: timeline-routes.ts (/, /public, /<username>, follow, unfollow,
 // add_message) and account-routes.ts (login, register, logout); templates in views/, the stylesheet in static/.
+import { constants as zlibConstants } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
+import compress from '@fastify/compress';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
@@ -16,6 +18,7 @@ import { csrf } from './csrf.js';
 import { flashes } from './flashes.js';
 import { renderErrorPage, renderSignInWithDraft, STATIC_DIR } from './pages.js';
 import { sessions } from './sessions.js';
+import { BROTLI_QUALITY } from './shared-page.js';
 import { SignInRequired, timelineRoutes } from './timeline-routes.js';
 
 // A 10,000-character message of 4-byte characters is 120 kB once form-encoded (%F0%9F%98%80 each).
@@ -48,6 +51,13 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
       await request.currentUser().catch(() => undefined);
       return 'There is no such page.';
     },
+  });
+
+  // HTML, CSS, JS and SVG replies compressed for browsers that accept it (brotli at quality 4, fast enough
+  // to do per reply; gzip otherwise). A cached signed-out page comes compressed already (shared-page.ts).
+  await app.register(compress, {
+    encodings: ['br', 'gzip'],
+    brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } },
   });
 
   await app.register(helmet, {

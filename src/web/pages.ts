@@ -188,7 +188,7 @@ export function renderPage(
 export const renderSignedOutPage = (view: string, data: { title: string | Html } & Record<string, unknown>) =>
   eta.render(view, { ...data, user: undefined, flashes: [], ...ASSETS, csrfToken: undefined });
 
-export const sendPage = (reply: FastifyReply, html: string): FastifyReply =>
+export const sendPage = (reply: FastifyReply, html: string | Buffer): FastifyReply =>
   reply.type('text/html; charset=utf-8').send(html);
 
 /** An error page in the layout; it leaves the flashes for the next real page. */

@@ -17,12 +17,12 @@ import {
   renderMessages,
   renderPage,
   renderSignedOutPage,
-  sendPage,
   userPath,
   type Html,
 } from './pages.js';
 import { flash, hasFlash } from './flashes.js';
 import { signInPath } from './return-to.js';
+import { SharedPage } from './shared-page.js';
 import { sessionOf } from './sessions.js';
 
 const PER_PAGE = 30;
@@ -112,9 +112,9 @@ const signedOutReader = (
 
 const PUBLIC_HEADING = { title: 'Public Timeline', path: '/public' };
 
-/** A whole signed-out timeline page: its title and path, and its view. */
+/** A whole signed-out timeline page: its title and path, and its view (compressed once, when asked for). */
 const wholePage = (heading: { title: string | Html; path: string; counts?: FollowCounts }, view: PageView) =>
-  renderSignedOutPage('timeline', { ...heading, ...pageView(heading.path, view) });
+  new SharedPage(renderSignedOutPage('timeline', { ...heading, ...pageView(heading.path, view) }));
 
 interface FollowCounts {
   followers: number;
@@ -225,7 +225,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
     if (signedOutReader(request, user, page)) {
       const whole = async () =>
         wholePage(PUBLIC_HEADING, await viewOf(await minitwit.publicTimeline(ctx, page), page));
-      return sendPage(reply, await cache.read('public', keyOf('web-page', page), whole));
+      return (await cache.read('public', keyOf('web-page', page), whole)).send(request, reply);
     }
     const view = await publicView(request, page);
     if (view.atNewest) return reply.redirect(PUBLIC_HEADING.path);
@@ -261,7 +261,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<{
           const { view, counts } = await load();
           return wholePage({ title, path: url, counts }, view);
         };
-        return sendPage(reply, await cache.read(scope, keyOf('web-page', page), whole));
+        return (await cache.read(scope, keyOf('web-page', page), whole)).send(request, reply);
       }
       const [followed, { view, counts }] = await Promise.all([
         user ? minitwit.isFollowing(ctx, user, profile) : false,
