@@ -58,19 +58,27 @@ describe('a signed-out timeline page, kept in the read cache', () => {
 });
 
 describe('other replies', () => {
-  test('when a signed-in page, the stylesheet and the script are asked for with brotli, then they come compressed', async () => {
-    const { visitor } = await signedInUser(t.app, { prefix: 'reader' });
-    const page = await visitor.get('/', { 'accept-encoding': 'br' });
-    expect(page.headers['content-encoding']).toBe('br');
-    expect(decoded(page)).toContain('<title>My Timeline | MiniTwit</title>');
-    const plain = (await visitor.get('/public')).body;
-    for (const asset of [
-      ...plain.matchAll(/(?:href|src)="(\/static\/(?:style\.css|pages\.js)\?v=\w+)"/g),
-    ].map((m) => m[1]!)) {
-      const reply = await get(asset, { 'accept-encoding': 'gzip' });
+  test('when the stylesheet and the script are asked for with gzip, then they come compressed', async () => {
+    const plain = (await new Visitor(t.app).get('/public')).body;
+    const assets = [...plain.matchAll(/(?:href|src)="(\/static\/(?:style\.css|pages\.js)\?v=\w+)"/g)];
+    expect(assets).toHaveLength(2);
+    for (const [, asset] of assets) {
+      const reply = await get(asset!, { 'accept-encoding': 'gzip' });
       expect(reply.headers['content-encoding']).toBe('gzip');
       expect(decoded(reply).length).toBeGreaterThan(reply.rawPayload.length);
     }
+  });
+
+  test('when a page holds the session token (signed in), then it is never compressed (BREACH), a 404 page too', async () => {
+    const { username, visitor } = await signedInUser(t.app, { prefix: 'reader' });
+    for (const path of ['/', '/public', `/${username}`, '/no/such/page']) {
+      const page = await visitor.get(path, { 'accept-encoding': 'br, gzip' });
+      expect(page.headers['content-encoding']).toBeUndefined();
+      expect(page.body).toMatch(/\/logout\?token=[\w-]+/);
+    }
+    // Its stylesheet still is: it holds no secret.
+    const css = /href="(\/static\/style\.css\?v=\w+)"/.exec((await visitor.get('/')).body)![1]!;
+    expect((await visitor.get(css, { 'accept-encoding': 'gzip' })).headers['content-encoding']).toBe('gzip');
   });
 
   test('when a reply is small (robots.txt), then it is not compressed', async () => {
