@@ -56,9 +56,10 @@ export async function buildWebApp(services: Services): Promise<FastifyInstance> 
   // A signed-in person's pages hold a secret (the session's CSRF token) beside text others choose
   // (messages): compressed, their size could give the token away (BREACH), so they go uncompressed. Before
   // the compress plugin, whose hook reads the request's `x-no-compression`.
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (request.user && String(reply.getHeader('content-type')).startsWith('text/html'))
       request.headers['x-no-compression'] = 'the page holds a session token';
+    done(null, payload);
   });
   // HTML, CSS, JS and SVG replies compressed for browsers that accept it (brotli at quality 4, fast enough
   // to do per reply; gzip otherwise). A cached signed-out page comes compressed already (shared-page.ts).
