@@ -7,6 +7,7 @@ import type { Queryable } from './db/index.js';
 import type { ReadCache } from './caching/read-cache.js';
 import {
   changeFollow,
+  followCounts as readFollowCounts,
   isFollowing as readIsFollowing,
   listFollowedNames,
   type FollowChangeKind,
@@ -28,6 +29,7 @@ import {
   findUserById,
   findUserByName,
   findUserIdByName,
+  findUserIdsByNames,
   insertUser,
   type UserKey,
   raiseSessionVersion,
@@ -54,10 +56,28 @@ export class UnknownUserError extends Error {
   }
 }
 
-/** A request broke one of MiniTwit's rules; the message, in the original's words, says which (a 400). */
+/** A form field a rule is about: where a page shows its error. */
+export type Field = 'username' | 'email' | 'password' | 'password2' | 'text';
+
+/**
+ * A request broke one of MiniTwit's rules; the message, in the original's words, says which (a 400), and
+ * `field`, when the rule is about one, which input a form shows it beside.
+ */
 export class RuleError extends Error {
   override name = 'RuleError';
   readonly statusCode: number = 400;
+  constructor(
+    message: string,
+    readonly field?: Field,
+  ) {
+    super(message);
+  }
+}
+
+/** One broken rule as a form shows it: beside its field. */
+export interface FieldError {
+  field: Field;
+  message: string;
 }
 
 /**
@@ -127,14 +147,30 @@ export interface Registration {
   password2?: string | undefined;
 }
 
-/** The original's checks, in the original's order, with its words. */
-function registrationError(input: Registration): string | undefined {
-  if (!input.username) return 'You have to enter a username';
-  if (!input.email?.includes('@')) return 'You have to enter a valid email address';
-  if (!input.password) return 'You have to enter a password';
-  if (input.password2 !== undefined && input.password !== input.password2)
-    return 'The two passwords do not match';
-  return undefined;
+/** The original's checks, in the original's order, with its words: every one broken, each with its field. */
+function registrationErrors(input: Registration): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!input.username) errors.push({ field: 'username', message: 'You have to enter a username' });
+  if (!input.email?.includes('@'))
+    errors.push({ field: 'email', message: 'You have to enter a valid email address' });
+  if (!input.password) errors.push({ field: 'password', message: 'You have to enter a password' });
+  else if (input.password2 !== undefined && input.password !== input.password2)
+    errors.push({ field: 'password2', message: 'The two passwords do not match' });
+  return errors;
+}
+
+/**
+ * What a sign-up form can be told at once, before anything is looked up: every broken rule of the
+ * original, and what is wrong with the name itself. register() checks them again, and says the first.
+ */
+export function registrationProblems(input: Registration): FieldError[] {
+  const errors = registrationErrors(input);
+  if (input.username) {
+    const username = normaliseUsername(input.username);
+    const problem = usernameProblem(username) ?? scriptProblem(username);
+    if (problem) errors.unshift({ field: 'username', message: problem });
+  }
+  return errors;
 }
 
 /**
@@ -144,21 +180,24 @@ function registrationError(input: Registration): string | undefined {
  */
 export async function register(ctx: Context, input: Registration, attempt?: Attempt): Promise<number> {
   const { db } = ctx;
-  const error = registrationError(input);
-  if (error) throw new RuleError(error);
+  const [error] = registrationErrors(input);
+  if (error) throw new RuleError(error.message, error.field);
   const { email, password } = input as { [K in keyof Registration]-?: string };
   const username = normaliseUsername(input.username!);
   const problem = usernameProblem(username);
-  if (problem) throw new RuleError(problem);
-  const taken = new RuleError('The username is already taken');
+  if (problem) throw new RuleError(problem, 'username');
+  const taken = new RuleError('The username is already taken', 'username');
   // Checked before hashing, so a duplicate costs one index lookup rather than a KDF run.
   if ((await findUserIdByName(db, username)) !== undefined) throw taken;
   const skeletons = nameSkeletons(username);
   const lookalike = await findNameLookingLike(db, skeletons);
   if (lookalike !== undefined)
-    throw new RuleError(`The username looks like that of the existing user ${JSON.stringify(lookalike)}`);
+    throw new RuleError(
+      `The username looks like that of the existing user ${JSON.stringify(lookalike)}`,
+      'username',
+    );
   const mixed = scriptProblem(username);
-  if (mixed) throw new RuleError(mixed);
+  if (mixed) throw new RuleError(mixed, 'username');
   await attempt?.limits.signUp(attempt.client, email);
   const userId = await insertUser(db, { username, email, pwHash: await hashPassword(password), skeletons });
   if (userId === undefined) throw taken; // registered by someone else meanwhile
@@ -182,8 +221,8 @@ export async function signIn(
   await attempt?.limits.signInAttempt(attempt.client, username);
   const user = await findUserByName(db, username);
   const matches = user ? await verifyPassword(password, user.pwHash) : await verifyNoUser(password);
-  if (!user) throw new RuleError('Invalid username');
-  if (!matches) throw new RuleError('Invalid password');
+  if (!user) throw new RuleError('Invalid username', 'username');
+  if (!matches) throw new RuleError('Invalid password', 'password');
   await attempt?.limits.signInSucceeded(attempt.client, username);
   if (needsRehash(user.pwHash)) await updatePasswordHash(db, user.userId, await hashPassword(password));
   return { userId: user.userId, username: user.username, sessionVersion: user.sessionVersion };
@@ -236,7 +275,7 @@ export async function postMessage(
 ): Promise<void> {
   if (text.length === 0) {
     await userIdOf(ctx, author); // an unknown author is a 404 before an empty text is a 400
-    throw new RuleError('A message needs text');
+    throw new RuleError('A message needs text', 'text');
   }
   const posted = await insertMessageAs(ctx.db, userKeyOf(ctx, author), text, latest);
   if (!posted) throw new UnknownUserError((author as { username: string }).username);
@@ -297,6 +336,20 @@ async function changeFollowOf(
 /** The names of the users `who` follows, in the order they were followed, at most `limit`. */
 export function followedNames({ db }: Context, who: Profile, limit: number): Promise<string[]> {
   return listFollowedNames(db, who.userId, limit);
+}
+
+/** How many follow `user`, and how many `user` follows. */
+export function followCounts(
+  { db }: Context,
+  user: Profile,
+): Promise<{ followers: number; following: number }> {
+  return readFollowCounts(db, user.userId);
+}
+
+/** Which of `names` are users' names (as a mention names them: as written, or composed). */
+export async function existingUsernames({ db }: Context, names: string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  return new Set((await findUserIdsByNames(db, names)).keys());
 }
 
 /** Whether `who` follows `whom`. */

@@ -91,3 +91,16 @@ export async function changeFollow(
     atLimit: row.atLimit,
   };
 }
+
+/** How many users follow `userId`, and how many it follows (each count read from an index). */
+export async function followCounts(
+  db: Queryable,
+  userId: number,
+): Promise<{ followers: number; following: number }> {
+  const rows = await db.query<{ followers: number; following: number }>(
+    `SELECT (SELECT count(*) FROM follows WHERE whom_id = $1)::int AS followers,
+       (SELECT count(*) FROM follows WHERE who_id = $1)::int AS following`,
+    [userId],
+  );
+  return rows[0]!;
+}

@@ -24,6 +24,10 @@ export interface Cursor {
   messageId: number;
 }
 
+/**
+ * A page: the `limit` newest messages older than `before`, or (paging back towards the newest) the `limit`
+ * oldest newer than `after`; newest first either way. With neither, the newest.
+ */
 export interface PageRequest {
   limit: number;
   before?: Cursor | undefined;
@@ -33,38 +37,50 @@ export interface PageRequest {
    * not read.
    */
   maxTextBytes?: number | undefined;
+  after?: Cursor | undefined;
 }
 
 const TIMELINE_COLUMNS = `m.message_id AS "messageId", m.text, m.pub_date AS "pubDate", u.username, u.email,
   to_char(m.pub_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
-// With no cursor, $1/$2 are NULL and the condition is true; the row comparison uses the partial indexes.
-const BEFORE_CURSOR =
-  '($1::timestamptz IS NULL OR (m.pub_date, m.message_id) < ($1::timestamptz, $2::bigint))';
-const NEWEST_FIRST = 'ORDER BY m.pub_date DESC, m.message_id DESC LIMIT $3';
+/**
+ * The page's bounds in SQL: a cursor condition on $1/$2 (with no cursor, NULL: true) that the row
+ * comparison serves from the partial indexes, and the order to read in: newest first, or, for a page after
+ * a cursor, oldest first (the rows are put back newest first once read).
+ */
+function bounds(page: PageRequest) {
+  const towardsNewer = page.after !== undefined;
+  const sign = towardsNewer ? '>' : '<';
+  const direction = towardsNewer ? 'ASC' : 'DESC';
+  return {
+    cursor: `($1::timestamptz IS NULL OR (m.pub_date, m.message_id) ${sign} ($1::timestamptz, $2::bigint))`,
+    order: `ORDER BY m.pub_date ${direction}, m.message_id ${direction} LIMIT $3`,
+    direction,
+    inOrder: <T>(rows: T[]) => (towardsNewer ? rows.reverse() : rows),
+  };
+}
 
 /**
- * `sql` (a page, newest first, with `$n` free) without the rows after the first one whose text brings the
- * texts' running size past `$n` bytes. That row is kept, so that the caller's own cut, in the reply's
- * bytes, sees that the page went on. octet_length reads a long text's size from its TOAST pointer: the texts
- * left out are not read.
+ * `sql` (a page in `direction`'s order, with `$n` free) without the rows after the first one whose text
+ * brings the texts' running size past `$n` bytes. That row is kept, so that the caller's own cut, in the
+ * reply's bytes, sees that the page went on. octet_length reads a long text's size from its TOAST pointer:
+ * the texts left out are not read.
  */
-const withinTextBytes = (sql: string, n: number) =>
+const withinTextBytes = (sql: string, n: number, direction: string) =>
   `SELECT "messageId", text, "pubDate", username, email, position FROM (
-     SELECT *, sum(octet_length(text)) OVER (ORDER BY "pubDate" DESC, "messageId" DESC) AS running_bytes
+     SELECT *, sum(octet_length(text)) OVER (ORDER BY "pubDate" ${direction}, "messageId" ${direction}) AS running_bytes
      FROM (${sql}) page
-   ) sized WHERE running_bytes - octet_length(text) <= $${n} ORDER BY "pubDate" DESC, "messageId" DESC`;
+   ) sized WHERE running_bytes - octet_length(text) <= $${n} ORDER BY "pubDate" ${direction}, "messageId" ${direction}`;
 
 /** A page's statement and parameters, cut to `maxTextBytes` when it is given (as parameter `$n`). */
 const sizedPage = (sql: string, params: unknown[], page: PageRequest): [string, unknown[]] =>
   page.maxTextBytes === undefined
     ? [sql, params]
-    : [withinTextBytes(sql, params.length + 1), [...params, page.maxTextBytes]];
+    : [withinTextBytes(sql, params.length + 1, bounds(page).direction), [...params, page.maxTextBytes]];
 
-const pageParams = (page: PageRequest) => [
-  page.before?.pubDate ?? null,
-  page.before?.messageId ?? null,
-  page.limit,
-];
+const pageParams = (page: PageRequest) => {
+  const cursor = page.after ?? page.before;
+  return [cursor?.pubDate ?? null, cursor?.messageId ?? null, page.limit];
+};
 
 /**
  * Whether a message (flagged or not) stands exactly at `cursor`: every cursor we make names one, since it is
@@ -79,25 +95,35 @@ export async function messageAtCursor(db: Queryable, cursor: Cursor): Promise<bo
 }
 
 /** Everyone's unflagged messages, newest first. */
-export function publicTimeline(db: Queryable, page: PageRequest): Promise<TimelineMessage[]> {
-  return db.query<TimelineMessage>(
-    ...sizedPage(
-      `SELECT ${TIMELINE_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
-       WHERE NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}`,
-      pageParams(page),
-      page,
+export async function publicTimeline(db: Queryable, page: PageRequest): Promise<TimelineMessage[]> {
+  const { cursor, order, inOrder } = bounds(page);
+  return inOrder(
+    await db.query<TimelineMessage>(
+      ...sizedPage(
+        `SELECT ${TIMELINE_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
+         WHERE NOT m.flagged AND ${cursor} ${order}`,
+        pageParams(page),
+        page,
+      ),
     ),
   );
 }
 
 /** One author's unflagged messages, newest first. */
-export function userTimeline(db: Queryable, authorId: number, page: PageRequest): Promise<TimelineMessage[]> {
-  return db.query<TimelineMessage>(
-    ...sizedPage(
-      `SELECT ${TIMELINE_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
-       WHERE m.author_id = $4 AND NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}`,
-      [...pageParams(page), authorId],
-      page,
+export async function userTimeline(
+  db: Queryable,
+  authorId: number,
+  page: PageRequest,
+): Promise<TimelineMessage[]> {
+  const { cursor, order, inOrder } = bounds(page);
+  return inOrder(
+    await db.query<TimelineMessage>(
+      ...sizedPage(
+        `SELECT ${TIMELINE_COLUMNS} FROM messages m JOIN users u ON u.user_id = m.author_id
+         WHERE m.author_id = $4 AND NOT m.flagged AND ${cursor} ${order}`,
+        [...pageParams(page), authorId],
+        page,
+      ),
     ),
   );
 }
@@ -113,29 +139,33 @@ export function userTimeline(db: Queryable, authorId: number, page: PageRequest)
  * the probes. (Reading the newest page of every followed author instead fetched up to `limit` rows each:
  * 0.85 s for a user following 50,000.)
  */
-export function personalTimeline(
+export async function personalTimeline(
   db: Queryable,
   userId: number,
   page: PageRequest,
 ): Promise<TimelineMessage[]> {
-  return db.query<TimelineMessage>(
-    `WITH authors AS (SELECT whom_id AS author_id FROM follows WHERE who_id = $4 UNION SELECT $4::bigint),
-     on_page AS (
-       SELECT authors.author_id FROM authors CROSS JOIN LATERAL (
-         SELECT m.pub_date, m.message_id FROM messages m
-         WHERE m.author_id = authors.author_id AND NOT m.flagged AND ${BEFORE_CURSOR}
-         ORDER BY m.pub_date DESC, m.message_id DESC LIMIT 1
-       ) newest
-       ORDER BY newest.pub_date DESC, newest.message_id DESC LIMIT $3
-     )
-     SELECT ${TIMELINE_COLUMNS}
-     FROM on_page CROSS JOIN LATERAL (
-       SELECT * FROM messages m
-       WHERE m.author_id = on_page.author_id AND NOT m.flagged AND ${BEFORE_CURSOR} ${NEWEST_FIRST}
-     ) m
-     JOIN users u ON u.user_id = m.author_id
-     ${NEWEST_FIRST}`,
-    [...pageParams(page), userId],
+  // Towards newer, the same two steps with each author's oldest message after the cursor.
+  const { cursor, order, direction, inOrder } = bounds(page);
+  return inOrder(
+    await db.query<TimelineMessage>(
+      `WITH authors AS (SELECT whom_id AS author_id FROM follows WHERE who_id = $4 UNION SELECT $4::bigint),
+       on_page AS (
+         SELECT authors.author_id FROM authors CROSS JOIN LATERAL (
+           SELECT m.pub_date, m.message_id FROM messages m
+           WHERE m.author_id = authors.author_id AND NOT m.flagged AND ${cursor}
+           ORDER BY m.pub_date ${direction}, m.message_id ${direction} LIMIT 1
+         ) edge
+         ORDER BY edge.pub_date ${direction}, edge.message_id ${direction} LIMIT $3
+       )
+       SELECT ${TIMELINE_COLUMNS}
+       FROM on_page CROSS JOIN LATERAL (
+         SELECT * FROM messages m
+         WHERE m.author_id = on_page.author_id AND NOT m.flagged AND ${cursor} ${order}
+       ) m
+       JOIN users u ON u.user_id = m.author_id
+       ${order}`,
+      [...pageParams(page), userId],
+    ),
   );
 }
 

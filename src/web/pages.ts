@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Profile, TimelineMessage } from '../minitwit.js';
 import { avatarUrl } from './avatars.js';
 import { takeFlashes } from './flashes.js';
+import { signInPath } from './return-to.js';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -79,28 +80,77 @@ const linkify = new LinkifyIt({}, { fuzzyEmail: false })
   .add('//', null);
 
 /**
- * A message's text as markup: escaped as everywhere else, with its http(s) addresses as links that pass
- * no ranking (`nofollow ugc`) and no access to this page (`noopener`).
+ * `@name`: a name starts and ends with a letter, digit or underscore, and may hold dots and hyphens between
+ * (a name with spaces cannot be mentioned). Not after a letter, digit, `@`, `.` or `/`: not in `a@b.org`.
  */
-export function messageMarkup(text: string): Html {
+const MENTION = /(?<![\p{L}\p{N}_@./])@([\p{L}\p{N}_](?:[\p{L}\p{N}_.-]*[\p{L}\p{N}_])?)/gu;
+/** At most this many names are looked up for one page of messages. */
+const MENTIONS_PER_PAGE = 100;
+
+/** A text's links (web addresses only), each where it stands. */
+function linksIn(text: string) {
   const links = linkify.pretest(text) ? linkify.match(text) : null;
-  if (!links) return new Html(escapeHtml(text));
+  return (links ?? []).filter((link) => /^https?:\/\//i.test(link.url));
+}
+
+/** The text between (and around) its links: where a mention may be. */
+function outsideLinks(text: string): string[] {
+  const parts: string[] = [];
+  let at = 0;
+  for (const link of linksIn(text)) {
+    parts.push(text.slice(at, link.index));
+    at = link.lastIndex;
+  }
+  return [...parts, text.slice(at)];
+}
+
+/** The names `@mentioned` in these texts (outside links), to look up which are users; at most a page's worth. */
+export function mentionedNames(texts: string[]): string[] {
+  const names = new Set<string>();
+  for (const text of texts) {
+    if (!text.includes('@')) continue;
+    for (const part of outsideLinks(text))
+      for (const match of part.matchAll(MENTION)) if (names.size < MENTIONS_PER_PAGE) names.add(match[1]!);
+  }
+  return [...names];
+}
+
+/** Plain text, escaped, with the `@name`s of existing users as links to their pages. */
+function withMentions(text: string, users: ReadonlySet<string>): string {
+  if (users.size === 0 || !text.includes('@')) return escapeHtml(text);
   let html = '';
   let at = 0;
-  for (const link of links) {
-    if (!/^https?:\/\//i.test(link.url)) continue;
-    html += escapeHtml(text.slice(at, link.index));
+  for (const match of text.matchAll(MENTION)) {
+    const name = match[1]!;
+    if (!users.has(name)) continue;
+    html += escapeHtml(text.slice(at, match.index));
+    html += `<a href="${escapeHtml(userPath(name))}" class=mention>@${escapeHtml(name)}</a>`;
+    at = match.index + match[0].length;
+  }
+  return html + escapeHtml(text.slice(at));
+}
+
+/**
+ * A message's text as markup: escaped as everywhere else, with its http(s) addresses as links that pass
+ * no ranking (`nofollow ugc`) and no access to this page (`noopener`), and the `@name`s of `users` (those
+ * that exist) as links to their pages; a mention inside an address stays part of the address.
+ */
+export function messageMarkup(text: string, users: ReadonlySet<string> = new Set()): Html {
+  let html = '';
+  let at = 0;
+  for (const link of linksIn(text)) {
+    html += withMentions(text.slice(at, link.index), users);
     html += `<a href="${escapeHtml(link.url)}" rel="nofollow ugc noopener">${escapeHtml(link.raw)}</a>`;
     at = link.lastIndex;
   }
-  return new Html(html + escapeHtml(text.slice(at)));
+  return new Html(html + withMentions(text.slice(at), users));
 }
 
-const messageView = (m: TimelineMessage): MessageView => ({
+const messageView = (m: TimelineMessage, users: ReadonlySet<string>): MessageView => ({
   username: m.username,
   profileUrl: userPath(m.username),
   avatarUrl: avatarUrl(m.username),
-  text: messageMarkup(m.text),
+  text: messageMarkup(m.text, users),
   date: formatDate(m.pubDate),
   isoDate: m.pubDate.toISOString(),
   utcDate: `${m.pubDate.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
@@ -109,30 +159,34 @@ const messageView = (m: TimelineMessage): MessageView => ({
 /**
  * A timeline's list of messages as markup: rendered once per page of a timeline and kept with it in the
  * read cache, so that a cached page costs the layout around it, not 30 messages' escaping again.
+ * `users`: the mentioned names that are users (mentionedNames, looked up).
  */
-const renderMessages = (messages: TimelineMessage[]): Html =>
-  new Html(eta.render('messages', { messages: messages.map(messageView) }));
+const renderMessages = (messages: TimelineMessage[], users: ReadonlySet<string>): Html =>
+  new Html(eta.render('messages', { messages: messages.map((m) => messageView(m, users)) }));
 
 /**
- * The longest run of `messages`, from the first, whose markup is at most `maxBytes` (UTF-8), rendered; at
- * least one message (one is at most about 120 kB). Sized one by one only when the whole list is over.
+ * The longest run of `messages` whose markup is at most `maxBytes` (UTF-8), rendered: from the first (the
+ * newest), or with `keep: 'last'` from the last; at least one message (one is at most about 120 kB). Sized
+ * one by one only when the whole list is over.
  */
 export function renderMessagesWithin(
   messages: TimelineMessage[],
   maxBytes: number,
+  users: ReadonlySet<string>,
+  { keep }: { keep: 'first' | 'last' } = { keep: 'first' },
 ): { html: Html; shown: TimelineMessage[] } {
-  const whole = renderMessages(messages);
+  const whole = renderMessages(messages, users);
   if (Buffer.byteLength(whole.html) <= maxBytes) return { html: whole, shown: messages };
   // Each alone, with the list's own markup around it: the sum is a little over the list's size, never under.
   let bytes = 0;
   let count = 0;
-  for (const message of messages) {
-    bytes += Buffer.byteLength(renderMessages([message]).html);
+  for (const message of keep === 'first' ? messages : [...messages].reverse()) {
+    bytes += Buffer.byteLength(renderMessages([message], users).html);
     if (bytes > maxBytes && count > 0) break;
     count++;
   }
-  const shown = messages.slice(0, count);
-  return { html: renderMessages(shown), shown };
+  const shown = keep === 'first' ? messages.slice(0, count) : messages.slice(messages.length - count);
+  return { html: renderMessages(shown, users), shown };
 }
 
 /** Renders `view` inside the layout; the layout shows (and so clears) the pending flashes. */
@@ -159,7 +213,7 @@ export function renderPage(
 export const renderSignedOutPage = (view: string, data: { title: string | Html } & Record<string, unknown>) =>
   eta.render(view, { ...data, user: undefined, flashes: [], ...ASSETS, csrfToken: undefined });
 
-export const sendPage = (reply: FastifyReply, html: string): FastifyReply =>
+export const sendPage = (reply: FastifyReply, html: string | Buffer): FastifyReply =>
   reply.type('text/html; charset=utf-8').send(html);
 
 /** An error page in the layout; it leaves the flashes for the next real page. */
@@ -168,12 +222,32 @@ export function renderErrorPage(
   status: number,
   message: string,
   user: Profile | undefined,
+  returnTo?: string,
 ): FastifyReply {
   const title = STATUS_TITLES[status] ?? 'Error';
   const csrf = user ? reply.request.csrfToken() : undefined;
-  const data = { title, status, message, user, flashes: [], ...ASSETS, csrfToken: csrf };
+  const signInUrl = returnTo === undefined ? '/login' : signInPath(returnTo);
+  const data = { title, status, message, user, signInUrl, flashes: [], ...ASSETS, csrfToken: csrf };
   const html = eta.render('error', data);
   return reply.code(status).type('text/html; charset=utf-8').send(html);
+}
+
+/**
+ * The sign-in form as a 401 page for a post made after the session ended: it holds the message, and
+ * signing in shares it (account-routes.ts), then leads to the own timeline.
+ */
+export function renderSignInWithDraft(reply: FastifyReply, message: string, draft: string): FastifyReply {
+  const data = {
+    title: 'Sign In',
+    user: undefined,
+    notice: message,
+    errors: {},
+    form: { next: '/', draft },
+    flashes: [],
+    ...ASSETS,
+    csrfToken: undefined,
+  };
+  return reply.code(401).type('text/html; charset=utf-8').send(eta.render('login', data));
 }
 
 const STATUS_TITLES: Record<number, string> = {

@@ -57,6 +57,11 @@ interface SessionState {
   renew: boolean;
   /** A session cookie was sent that is no longer any good: to be cleared. */
   stale: boolean;
+  /**
+   * The cookie was a real session of ours that has ended (timed out, or its user signed out elsewhere):
+   * the person may sign in again and come back. Not a forged or unreadable cookie, nor a deleted user.
+   */
+  ended: boolean;
   /** Signed in or out by this request: its cookie is set already. */
   changed?: 'started' | 'ended';
 }
@@ -114,6 +119,7 @@ export function sessionOf(request: FastifyRequest): SessionState {
     session: alive ? session : undefined,
     renew: Boolean(alive && cookie?.renew),
     stale: request.cookies[SESSION_COOKIE] !== undefined && !alive,
+    ended: session !== undefined && !alive,
   };
   return request.sessionState;
 }
@@ -203,6 +209,7 @@ export const sessions = fp<SessionsOptions>(
       const found = await findSessionUser(ctx, state.session.userId);
       if (!found || found.sessionVersion !== state.session.version) {
         state.stale = true;
+        state.ended = found !== undefined;
         return undefined;
       }
       request.user = found.profile;

@@ -34,6 +34,12 @@ beforeAll(async () => {
   const other = new Visitor(t.app);
   await other.registerAndLogin('Other');
   await other.addMessage("Other's first message");
+  // Enough older messages for a second page (older than the first, so its first page is as before).
+  await t.db.query(
+    `INSERT INTO messages (author_id, text, pub_date)
+     SELECT user_id, 'An older message by Other, number ' || i, timestamptz '2020-01-01' + i * interval '1 hour'
+     FROM users, generate_series(1, 35) AS i WHERE username = 'Other'`,
+  );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -211,9 +217,22 @@ describe('a person using MiniTwit in a browser', () => {
           if ((await who.locator(landmark).count()) !== 1)
             found.push(`${state} ${who.url()}: no single <${landmark}>`);
       };
+      // A newcomer, signed in in a context of their own: an empty timeline, with its guidance.
+      const newcomer = new Visitor(t.app);
+      await newcomer.registerAndLogin('Newcomer');
+      const newcomerContext = await browser.newContext();
+      await newcomerContext.addCookies(
+        [...newcomer.cookies].map(([name, value]) => ({ name, value, url: base })),
+      );
+      const fresh = await newcomerContext.newPage();
+      /** Submits the page's form without the browser's own checks (`required`): the server's errors show. */
+      const submitUnchecked = (who: Page, selector: string) =>
+        who.evaluate<void>(
+          `(() => { const form = document.querySelector(${JSON.stringify(selector)}); form.noValidate = true; form.requestSubmit(); })()`,
+        );
       for (const [size, viewport] of Object.entries(SIZES))
         for (const colorScheme of ['light', 'dark'] as const) {
-          for (const who of [page, signedOut]) {
+          for (const who of [page, signedOut, fresh]) {
             await who.setViewportSize(viewport);
             await who.emulateMedia({ colorScheme });
           }
@@ -228,6 +247,49 @@ describe('a person using MiniTwit in a browser', () => {
             await signedOut.goto(`${base}${path}`);
             await check(signedOut, `${state} signed out`);
           }
+          // A second page of Other's, with links to newer and older; counts of followers and following.
+          await page.goto(`${base}/Other`);
+          await Promise.all([page.waitForNavigation(), page.click('a.older')]);
+          expect(await page.locator('a.newer').count()).toBe(1);
+          expect(await page.locator('p.counts').innerText()).toMatch(/^\d+ followers? · \d+ following$/);
+          await check(page, `${state} signed in, an older page`);
+          if (colorScheme === 'light' && size === 'desktop')
+            await page.screenshot({ path: `${SCREENSHOTS}/profile-older-page.png`, fullPage: true });
+          // A post refused (empty, past the browser's own check): the composer says why beside it.
+          await page.goto(`${base}/`);
+          await Promise.all([page.waitForNavigation(), submitUnchecked(page, 'div.twitbox form')]);
+          expect(await page.locator('#text-error').innerText()).toContain('Your message is empty');
+          await check(page, `${state} signed in, a refused post`);
+          // An empty timeline: what to do next.
+          await fresh.goto(`${base}/`);
+          expect(await fresh.locator('div.guidance').innerText()).toContain('Share your first message');
+          await check(fresh, `${state} signed in, an empty timeline`);
+          if (colorScheme === 'light' && size === 'desktop')
+            await fresh.screenshot({ path: `${SCREENSHOTS}/empty-timeline.png`, fullPage: true });
+          // Sign-up errors, all at once beside their fields.
+          await signedOut.goto(`${base}/register`);
+          await Promise.all([signedOut.waitForNavigation(), submitUnchecked(signedOut, 'form')]);
+          expect(await signedOut.locator('div.error').count()).toBe(3);
+          expect(await signedOut.evaluate<string | undefined>('document.activeElement?.id')).toBe('username');
+          await check(signedOut, `${state} signed out, sign-up errors`);
+          if (colorScheme === 'light' && size === 'phone')
+            await signedOut.screenshot({ path: `${SCREENSHOTS}/sign-up-errors-phone.png`, fullPage: true });
+          // A post sent with no session: the sign-in form, holding the message.
+          await signedOut.goto(`${base}/public`);
+          await Promise.all([
+            signedOut.waitForNavigation(),
+            // Run by the browser's protocol, as the test's own script, not the page's.
+            signedOut.evaluate<void>(
+              `(() => { const form = document.createElement('form'); form.method = 'post'; form.action = '/add_message';
+                const text = document.createElement('textarea'); text.name = 'text';
+                text.value = 'A message written as the session ended'; form.append(text);
+                document.body.append(form); form.submit(); })()`,
+            ),
+          ]);
+          expect(await signedOut.locator('textarea#text').inputValue()).toBe(
+            'A message written as the session ended',
+          );
+          await check(signedOut, `${state} signed out, a post kept for signing in`);
           await signedOut.goto(`${base}/login`);
           await signedOut.fill('input[name=username]', 'Me');
           await signedOut.fill('input[name=password]', 'wrong password');
@@ -239,6 +301,7 @@ describe('a person using MiniTwit in a browser', () => {
           ).toBeLessThanOrEqual(viewport.width);
         }
       await signedOut.close();
+      await newcomerContext.close();
       await page.setViewportSize(SIZES.desktop);
       await page.emulateMedia({ colorScheme: 'light' });
       expect(found).toEqual([]);

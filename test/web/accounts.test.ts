@@ -29,34 +29,68 @@ describe('register', () => {
   });
 
   test.each([
-    [['', 'default'], 'You have to enter a username'],
-    [['meh', ''], 'You have to enter a password'],
-    [['meh', 'x', 'y'], 'The two passwords do not match'],
-    [['meh', 'foo', 'foo', 'broken'], 'You have to enter a valid email address'],
-    [['meh', 'foo', 'foo', ''], 'You have to enter a valid email address'],
-    [['', '', 'x', 'broken'], 'You have to enter a username'],
-    [['meh', '', 'x', 'broken'], 'You have to enter a valid email address'],
-    [['meh', '', 'x'], 'You have to enter a password'],
+    [['', 'default'], 'username', 'You have to enter a username'],
+    [['meh', ''], 'password', 'You have to enter a password'],
+    [['meh', 'x', 'y'], 'password2', 'The two passwords do not match'],
+    [['meh', 'foo', 'foo', 'broken'], 'email', 'You have to enter a valid email address'],
+    [['meh', 'foo', 'foo', ''], 'email', 'You have to enter a valid email address'],
+    [['', '', 'x', 'broken'], 'username', 'You have to enter a username'],
+    [['meh', '', 'x', 'broken'], 'email', 'You have to enter a valid email address'],
+    [['meh', '', 'x'], 'password', 'You have to enter a password'],
   ] as const)(
-    'when registering with %j, then the page says "%s" and nothing is stored',
-    async (args, error) => {
+    'when registering with %j, then the page says beside %s "%s" and nothing is stored',
+    async (args, field, error) => {
       const [username, password, password2, email] = args;
       const reply = await visitor().register(username, password, password2, email);
       expect(reply.statusCode).toBe(200);
       expect(reply.redirects).toEqual([]);
-      expect(reply.body).toContain(
-        `<div class=error id=form-error role=alert><strong>Error:</strong> ${error}</div>`,
+      // The original's words, in the original's `div.error`, right after the field they concern.
+      expect(reply.body).toMatch(
+        new RegExp(
+          `<input [^>]*name=${field} [^>]*aria-invalid=true aria-describedby="${field}-error[^"]*"[^>]*>\\s*` +
+            `<div class=error id="${field}-error"><strong>Error:</strong> ${error}</div>`,
+        ),
       );
       expect(await findUserByName(t.db, 'meh')).toBeUndefined();
     },
   );
+
+  test('when several fields are wrong, then each says so beside it at once, and the first takes the focus', async () => {
+    const reply = await visitor().register('', '', 'x', 'broken');
+    const errors = [
+      ...reply.body.matchAll(/<div class=error id="(\w+)-error"><strong>Error:<\/strong> ([^<]+)<\/div>/g),
+    ];
+    expect(errors.map((m) => [m[1], m[2]])).toEqual([
+      ['username', 'You have to enter a username'],
+      ['email', 'You have to enter a valid email address'],
+      ['password', 'You have to enter a password'],
+    ]);
+    const inputs = [...reply.body.matchAll(/<input ([^>]*)>/g)].map((m) => m[1]!);
+    expect(inputs.filter((attrs) => attrs.includes('aria-invalid=true'))).toHaveLength(3);
+    expect(inputs.filter((attrs) => attrs.includes('autofocus'))).toEqual([
+      expect.stringContaining('name=username'),
+    ]);
+    // The password's hint stays tied to it, after its error.
+    expect(inputs[2]).toContain('aria-describedby="password-error password-hint"');
+    expect(inputs[3]).not.toContain('aria-invalid');
+  });
+
+  test('when the name itself is not allowed and the passwords differ, then both are said at once', async () => {
+    const reply = await visitor().register(' spaced', 'x', 'y');
+    expect(reply.body).toContain(
+      '<div class=error id="username-error"><strong>Error:</strong> The username may not begin or end with a space</div>',
+    );
+    expect(reply.body).toContain(
+      '<div class=error id="password2-error"><strong>Error:</strong> The two passwords do not match</div>',
+    );
+  });
 
   test('when the username is taken, then the page says so and the first user is kept', async () => {
     const first = await newUser(t.app, { prefix: 'user1' });
     const reply = await visitor().register(first.username, 'another', 'another', 'other@example.com');
     expect(reply.redirects).toEqual([]);
     expect(reply.body).toContain(
-      '<div class=error id=form-error role=alert><strong>Error:</strong> The username is already taken</div>',
+      '<div class=error id="username-error"><strong>Error:</strong> The username is already taken</div>',
     );
     expect((await findUserByName(t.db, first.username))?.email).toBe(first.email);
   });
@@ -99,13 +133,18 @@ describe('login and logout', () => {
     const { username } = await newUser(t.app, { prefix: 'user2' });
     const reply = await visitor().login(username, 'wrongpassword');
     expect(reply.statusCode).toBe(200);
-    expect(reply.body).toContain('<strong>Error:</strong> Invalid password');
+    expect(reply.body).toMatch(
+      /name=password [^>]*aria-invalid=true aria-describedby="password-error" autofocus>\s*<div class=error id="password-error"><strong>Error:<\/strong> Invalid password<\/div>/,
+    );
     expect(reply.body).toContain(`value="${username}"`);
+    expect(reply.body).not.toMatch(/name=username [^>]*aria-invalid/);
   });
 
   test('when the user does not exist, then "Invalid username"', async () => {
     const reply = await visitor().login('nobody', 'wrongpassword');
-    expect(reply.body).toContain('<strong>Error:</strong> Invalid username');
+    expect(reply.body).toMatch(
+      /name=username [^>]*aria-invalid=true aria-describedby="username-error" autofocus>\s*<div class=error id="username-error"><strong>Error:<\/strong> Invalid username<\/div>/,
+    );
   });
 
   test('when signed in, then /login and /register redirect to the timeline', async () => {

@@ -1,7 +1,7 @@
 // What every page shares: the layout, the forms' shape, the stylesheet and its caching, error pages.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWeb, type TestApp } from '../helpers/app.js';
-import { messageMarkup } from '../../src/web/pages.js';
+import { mentionedNames, messageMarkup } from '../../src/web/pages.js';
 import { Visitor } from '../helpers/web.js';
 
 let t: TestApp;
@@ -172,5 +172,37 @@ describe('messages as markup', () => {
       '<a href="x">y</a>',
     ])
       expect(messageMarkup(text).html).not.toContain('<a ');
+  });
+});
+
+describe('mentions as markup', () => {
+  const users = new Set(['alice', 'bob.smith', 'Zoë', "o'neil"]);
+
+  test('when a text mentions users, then each existing one is a link to their page, escaped', () => {
+    expect(messageMarkup('hi @alice, @bob.smith. & @nobody <3 @Zoë!', users).html).toBe(
+      'hi <a href="/alice" class=mention>@alice</a>, <a href="/bob.smith" class=mention>@bob.smith</a>. &amp; @nobody &lt;3 ' +
+        '<a href="/Zo%C3%AB" class=mention>@Zoë</a>!',
+    );
+  });
+
+  test('when a mention is inside a web address or an e-mail address, then it is not a link of its own', () => {
+    expect(messageMarkup('see https://example.org/@alice and mail alice@example.org', users).html).toBe(
+      'see <a href="https://example.org/@alice" rel="nofollow ugc noopener">https://example.org/@alice</a> and mail alice@example.org',
+    );
+  });
+
+  test('when no user is known, then mentions stay text', () => {
+    expect(messageMarkup('@alice').html).toBe('@alice');
+  });
+
+  test("when names are gathered for lookup, then only a mention's own characters, never from links", () => {
+    expect(
+      mentionedNames(['@alice, @bob.smith. @x-y- a@b.org', 'https://e.org/@hidden @"quoted" @<b>', '(@Zoë)']),
+    ).toEqual(['alice', 'bob.smith', 'x-y', 'Zoë']);
+  });
+
+  test('when a page mentions very many names, then at most 100 are looked up', () => {
+    const text = Array.from({ length: 150 }, (_, i) => `@n${i}`).join(' ');
+    expect(mentionedNames([text])).toHaveLength(100);
   });
 });

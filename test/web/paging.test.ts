@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findUserIdByName } from '../../src/data/users.js';
 import { startWeb, type TestApp } from '../helpers/app.js';
 import { newUser, signedInUser } from '../helpers/factory.js';
+import { Visitor } from '../helpers/web.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -31,7 +32,10 @@ const shownBy = (html: string, writer: string) =>
   [...html.matchAll(/message (\d+) by ([^<]+)\./g)].filter((m) => m[2] === writer).map((m) => Number(m[1]));
 /** Every message on the page, whoever wrote it. */
 const messagesOn = (html: string) => html.split('<li><img ').length - 1;
-const olderLink = (html: string) => /<a class=older href="([^"]+)">Older messages<\/a>/.exec(html)?.[1];
+const olderLink = (html: string) =>
+  /<a class=older href="([^"]+)">Older messages<\/a>/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+const newerLink = (html: string) =>
+  /<a class=newer href="([^"]+)">Newer messages<\/a>/.exec(html)?.[1]?.replaceAll('&amp;', '&');
 
 describe('paging back through a timeline', () => {
   test.each(['/public', '/:writer', '/'])(
@@ -78,8 +82,72 @@ describe('paging back through a timeline', () => {
     expect(reply.body).toContain('<title>Bad Request | MiniTwit</title>');
   });
 
+  test('when the cursor is given twice, or both before and after, then a 400 page', async () => {
+    const { visitor: reader } = await signedInUser(t.app, { prefix: 'reader' });
+    const first = await readerAndWriterOf65();
+    const older = olderLink((await first.reader.get(`/${first.writer}`)).body)!;
+    const cursor = older.split('before=')[1]!;
+    expect((await reader.get(`/public?before=${cursor}&after=${cursor}`)).statusCode).toBe(400);
+  });
+
   test('when the cursor is given twice, then a 400 page', async () => {
     const { visitor: reader } = await signedInUser(t.app, { prefix: 'reader' });
     expect((await reader.get('/public?before=a&before=b')).statusCode).toBe(400);
+  });
+});
+
+describe('paging forward again', () => {
+  test.each(['/public', '/:writer', '/'])(
+    'when %s is paged back to the end, then "Newer messages" leads back page by page to the first, which has none',
+    async (route) => {
+      const { reader, writer } = await readerAndWriterOf65();
+      const path = route.replace(':writer', writer);
+      // Back to the end, keeping each page's messages as shown.
+      const pages: number[][] = [];
+      let url: string | undefined = path;
+      while (url) {
+        const html: string = (await reader.get(url)).body;
+        pages.push(shownBy(html, writer));
+        if (pages.length === 1) expect(newerLink(html)).toBeUndefined();
+        url = olderLink(html);
+      }
+      expect(pages.length).toBeGreaterThan(2);
+      // Forward again: from the last page, each "Newer messages" shows the page that was before it.
+      let html = (await reader.get(olderLink((await reader.get(path)).body)!)).body;
+      for (let i = 2; i < pages.length; i++) html = (await reader.get(olderLink(html)!)).body;
+      for (let i = pages.length - 2; i >= 0; i--) {
+        const newer = newerLink(html);
+        expect(newer).toBeDefined();
+        const reply = await reader.get(newer!);
+        expect(reply.statusCode).toBe(200);
+        html = reply.body;
+        expect(shownBy(html, writer)).toEqual(pages[i]);
+      }
+      // Back at the first page: no newer link.
+      expect(newerLink(html)).toBeUndefined();
+    },
+  );
+
+  test('when the newer page holds fewer than a page of messages, then it leads to the first page', async () => {
+    const { reader, writer } = await readerAndWriterOf65();
+    const second = (await reader.get(olderLink((await reader.get(`/${writer}`)).body)!)).body;
+    const newer = newerLink(second)!;
+    expect(newer).toMatch(new RegExp(`^/${writer}\\?after=[\\w-]+$`));
+    // The 30 messages newer than the second page are exactly the first page's: it is the first page.
+    const reply = await reader.get(newer, {}, false);
+    expect(reply.statusCode).toBe(302);
+    expect(reply.headers.location).toBe(`/${writer}`);
+  });
+
+  test('when signed out, then the newer links work the same', async () => {
+    const { writer } = await readerAndWriterOf65();
+    const v = new Visitor(t.app);
+    const second = (await v.get(olderLink((await v.get(`/${writer}`)).body)!)).body;
+    const third = (await v.get(olderLink(second)!)).body;
+    expect(shownBy(third, writer)).toEqual([5, 4, 3, 2, 1]);
+    const back = await v.get(newerLink(third)!);
+    expect(back.statusCode).toBe(200);
+    expect(shownBy(back.body, writer)).toEqual(Array.from({ length: 30 }, (_, i) => 35 - i));
+    expect(newerLink(back.body)).toMatch(new RegExp(`^/${writer}\\?after=[\\w-]+$`));
   });
 });

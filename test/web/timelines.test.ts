@@ -16,6 +16,16 @@ afterAll(() => t.close());
 
 /** A new user, signed in: each test has its own foo and bar, so none leans on another's messages. */
 const signedIn = (prefix: string) => signedInUser(t.app, { prefix });
+/** The composer's textarea start tag. */
+const composerField = (html: string) => /<textarea ([^>]*)>/.exec(html)?.[1];
+/** The text in the composer as a browser reads it: the one newline after the tag dropped, entities decoded. */
+const draftIn = (html: string) =>
+  /<textarea [^>]*>\n([^<]*)<\/textarea>/
+    .exec(html)?.[1]
+    ?.replace(
+      /&(lt|gt|amp|#34|#39);/g,
+      (_, name: string) => ({ lt: '<', gt: '>', amp: '&', '#34': '"', '#39': "'" })[name]!,
+    );
 const inHtml = (text: string) => text.replaceAll("'", '&#39;').replaceAll('"', '&#34;');
 
 const storedTexts = async (username: string) =>
@@ -47,21 +57,42 @@ describe('message recording', () => {
     expect(await businessEvents('message_posted')).toBe(before + 2);
   });
 
-  test('when the text is empty, then nothing is stored and there is no flash', async () => {
+  test('when the text is empty, then nothing is stored, no flash, and the composer says why beside it', async () => {
     const foo = await signedIn('foo');
     const reply = await foo.visitor.addMessage('');
-    expect(reply.redirects).toEqual(['/']);
+    expect(reply.statusCode).toBe(400);
+    expect(reply.redirects).toEqual([]);
     expect(flashes(reply.body)).toEqual([]);
+    expect(composerField(reply.body)).toContain(
+      'aria-invalid=true aria-describedby="text-error text-limit" autofocus',
+    );
+    expect(reply.body).toContain(
+      '<div class=error id="text-error"><strong>Error:</strong> Your message is empty: write something to share.</div>',
+    );
     expect(await storedTexts(foo.username)).toEqual([]);
   });
 
-  test('when the text is longer than 10000 characters or holds NUL, then a 400 page and nothing is stored', async () => {
+  test('when the text is longer than 10000 characters, then nothing is stored and the draft comes back whole, every character as sent', async () => {
     const foo = await signedIn('foo');
-    for (const text of ['x'.repeat(10001), 'a\u0000b']) {
-      const reply = await foo.visitor.addMessage(text);
-      expect(reply.statusCode).toBe(400);
-      expect(reply.body).toContain('<title>Bad Request | MiniTwit</title>');
-    }
+    // A first newline (which an HTML parser drops right after <textarea>), CRLF, markup, entities, quotes,
+    // a closing tag, four-byte characters, spaces at the end.
+    const tricky = '\nline one\r\n<b>&amp; "q" \'s\' </textarea><script>x</script> 😀 \u202eabc ';
+    const text = tricky + 'x'.repeat(10001 - [...tricky].length) + tricky;
+    const reply = await foo.visitor.addMessage(text);
+    expect(reply.statusCode).toBe(400);
+    expect(draftIn(reply.body)).toBe(text);
+    expect(reply.body).toContain(
+      `<strong>Error:</strong> Your message is ${[...text].length.toLocaleString('en')} characters long: the limit is 10,000.`,
+    );
+    expect(reply.body).not.toContain('<script>x</script>');
+    expect(await storedTexts(foo.username)).toEqual([]);
+  });
+
+  test('when the text holds NUL, then a 400 page and nothing is stored', async () => {
+    const foo = await signedIn('foo');
+    const reply = await foo.visitor.addMessage('a\u0000b');
+    expect(reply.statusCode).toBe(400);
+    expect(reply.body).toContain('<title>Bad Request | MiniTwit</title>');
     expect(await storedTexts(foo.username)).toEqual([]);
   });
 
@@ -72,10 +103,41 @@ describe('message recording', () => {
     expect(await storedTexts(bar.username)).toEqual([text]);
   });
 
+  test('when the session has ended before a post, then a 401 sign-in page holds the message, and signing in there shares it', async () => {
+    const foo = await signedIn('foo');
+    const laptop = new Visitor(t.app);
+    for (const [name, value] of foo.visitor.cookies) laptop.cookies.set(name, value);
+    await laptop.logout(); // signs out everywhere: the session foo writes in has ended
+    const draft = '\nwritten while the session ended: <b>&amp;</b> "q" 😀 ';
+    const refused = await foo.visitor.addMessage(draft);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.body).toContain('<title>Sign In | MiniTwit</title>');
+    expect(refused.body).toContain('You have to sign in to do that. Your message is kept below');
+    expect(draftIn(refused.body)).toBe(draft);
+    expect(refused.body).toContain('<input type=hidden name=next value="/">');
+    expect(await storedTexts(foo.username)).toEqual([]);
+    // The form as a browser sends it: the fields, the message, where to go.
+    const wrong = await foo.visitor.post('/login', {
+      username: foo.username,
+      password: 'wrong',
+      text: draft,
+      next: '/',
+    });
+    expect(draftIn(wrong.body)).toBe(draft);
+    const reply = await foo.visitor.post('/login', {
+      username: foo.username,
+      password: foo.password,
+      text: draft,
+      next: '/',
+    });
+    expect(reply.redirects).toEqual(['/']);
+    expect(flashes(reply.body)).toEqual(['You were logged in', 'Your message was recorded']);
+    expect(await storedTexts(foo.username)).toEqual([draft]);
+  });
+
   test('when nobody is signed in, then add_message is a 401 page', async () => {
     const reply = await new Visitor(t.app).addMessage('anonymous');
     expect(reply.statusCode).toBe(401);
-    expect(reply.body).toContain('<a href="/login">Sign in</a>');
     expect(await t.db.query("SELECT 1 FROM messages WHERE text = 'anonymous'")).toEqual([]);
   });
 });
@@ -118,7 +180,7 @@ describe('timelines', () => {
     expect(reply.body).toContain('<title>My Timeline | MiniTwit</title>');
     expect(reply.body).toContain(`<h3><label for=text>What's on your mind ${bar.username}?</label></h3>`);
     expect(reply.body).toMatch(
-      /<textarea id=text name=text rows=3 cols=60 maxlength=10000 required\s+aria-describedby=text-limit><\/textarea>/,
+      /<textarea id=text name=text rows=3 cols=60 maxlength=10000 required\s+aria-describedby=text-limit>\n<\/textarea>/,
     );
     expect(reply.body).toContain(barSays);
     expect(reply.body).not.toContain(fooSays);
@@ -249,5 +311,64 @@ describe('usernames in paths', () => {
     const bar = await signedIn('bar');
     expect((await bar.visitor.get('/a%00b')).statusCode).toBe(400);
     expect((await bar.visitor.get('/a%00b/follow')).statusCode).toBe(400);
+  });
+});
+
+describe('what a profile and a timeline tell', () => {
+  test('when a message mentions users, then only the existing ones are links to their pages', async () => {
+    const [foo, bar] = [await signedIn('foo'), await signedIn('bar')];
+    await foo.visitor.addMessage(`thanks @${bar.username} and @nobody-at-all`);
+    for (const path of ['/public', `/${foo.username}`]) {
+      for (const reader of [foo.visitor, new Visitor(t.app)]) {
+        const page = (await reader.get(path)).body;
+        expect(page).toContain(
+          `thanks <a href="/${bar.username}" class=mention>@${bar.username}</a> and @nobody-at-all`,
+        );
+      }
+    }
+  });
+
+  test('when people follow a user, then the profile counts followers and following, for everyone', async () => {
+    const [star, fan1, fan2] = [await signedIn('star'), await signedIn('fan'), await signedIn('fan')];
+    await fan1.visitor.get(`/${star.username}/follow`);
+    const followed = await fan2.visitor.get(`/${star.username}/follow`);
+    // The follower sees the new count at once.
+    expect(followed.body).toMatch(
+      /<p class=counts><strong>2<\/strong> followers\s*<span aria-hidden=true>&middot;<\/span> <strong>0<\/strong> following/,
+    );
+    await star.visitor.get(`/${fan1.username}/follow`);
+    const own = (await star.visitor.get(`/${star.username}`)).body;
+    expect(own).toMatch(/<strong>2<\/strong> followers[\s\S]*<strong>1<\/strong> following/);
+    const fan = (await new Visitor(t.app).get(`/${fan1.username}`)).body;
+    expect(fan).toMatch(/<strong>1<\/strong> follower\s[\s\S]*<strong>1<\/strong> following/);
+  });
+
+  test('when a new user has an empty timeline, then it says how to post and whom to follow', async () => {
+    const poster = await signedIn('poster');
+    await poster.visitor.addMessage('a message to be found by');
+    const newcomer = await signedIn('newcomer');
+    const page = (await newcomer.visitor.get('/')).body;
+    expect(page).toContain("<li><em>There's no message so far.</em>");
+    expect(page).toContain('Share your first message above');
+    const guidance = /<div class=guidance>([\s\S]*?)<\/div>/.exec(page)![1]!;
+    expect(guidance).toContain(`<a href="/${poster.username}">${poster.username}</a>`);
+    expect(guidance).not.toContain(`>${newcomer.username}<`);
+    expect(guidance).toContain('"Follow user"');
+  });
+
+  test('when a profile has no messages, then it says so, to its owner with where to post', async () => {
+    const quiet = await signedIn('quiet');
+    expect((await quiet.visitor.get(`/${quiet.username}`)).body).toContain(
+      'You have not posted yet: share something from <a href="/">your timeline</a>.',
+    );
+    expect((await new Visitor(t.app).get(`/${quiet.username}`)).body).toMatch(
+      /Nothing posted here yet\. <a href="\/register">Sign up<\/a> to follow and to post\./,
+    );
+  });
+
+  test('when a timeline has messages, then no guidance', async () => {
+    const poster = await signedIn('poster');
+    await poster.visitor.addMessage('here');
+    expect((await poster.visitor.get('/')).body).not.toContain('class=guidance');
   });
 });
