@@ -18,6 +18,8 @@ afterAll(() => t.close());
 
 const olderLink = (html: string) =>
   /<a class=older href="([^"]+)">Older messages<\/a>/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+const newerLink = (html: string) =>
+  /<a class=newer href="([^"]+)">Newer messages<\/a>/.exec(html)?.[1]?.replaceAll('&amp;', '&');
 /** The numbers of the messages on a page ("<n> a.co a.co ..."), in order. */
 const numbersOn = (html: string) =>
   [...html.matchAll(/<span class=text dir=auto>(\d+) /g)].map((m) => Number(m[1]));
@@ -36,16 +38,33 @@ test.each(['/public', '/:writer'])(
     const seen: number[] = [];
     const sizes: number[] = [];
     let url: string | undefined = route.replace(':writer', username);
+    let oldest = '';
     while (url) {
       const reply = await t.app.inject({ method: 'GET', url });
       expect(reply.statusCode).toBe(200);
       sizes.push(reply.rawPayload.byteLength);
       seen.push(...numbersOn(reply.body));
+      oldest = reply.body;
       url = olderLink(reply.body);
     }
     expect(Math.max(...sizes)).toBeLessThanOrEqual(PAGE_MAX_BYTES);
     // The first page was cut by its bytes, not at 30 messages.
     expect(sizes[0]).toBeGreaterThan(PAGE_MAX_BYTES - 200_000);
     expect(seen.slice(0, 40)).toEqual(Array.from({ length: 40 }, (_, i) => 40 - i));
+    if (route !== '/:writer') return;
+    // Back up through the newer pages from the oldest: each within 2 MiB, every message once again.
+    const seenBack: number[] = numbersOn(oldest);
+    url = newerLink(oldest);
+    for (let pages = 0; url && pages < 20; pages++) {
+      let reply = await t.app.inject({ method: 'GET', url });
+      // No newer page beyond this one: sent to the newest page, the first.
+      if (reply.statusCode === 302)
+        reply = await t.app.inject({ method: 'GET', url: reply.headers.location! });
+      expect(reply.statusCode).toBe(200);
+      expect(reply.rawPayload.byteLength).toBeLessThanOrEqual(PAGE_MAX_BYTES);
+      seenBack.unshift(...numbersOn(reply.body));
+      url = newerLink(reply.body);
+    }
+    expect(seenBack).toEqual(Array.from({ length: 40 }, (_, i) => 40 - i));
   },
 );
