@@ -207,6 +207,8 @@ for name in grafana_admin_password elastic_password kibana_system_password space
   secret "minitwit_$name" "$(openssl rand -hex 16)"
 done
 secret alertmanager_webhook_url "http://alert-receiver:9095/"
+# The backups' signing key (deploy/backup/stack.backup.yml: BACKUP_SIGNING_KEY_FILE; docs/backup.md).
+secret minitwit_backup_signing_key "$(openssl rand -hex 32)"
 # PostgreSQL's data directory on the database node (the machine's file system is every node's).
 export POSTGRES_DATA_DIR="$DIR/postgres-data"
 install -d -m 0700 -o "$(on 1 docker run --rm --entrypoint id minitwit-postgres:cluster -u postgres)" \
