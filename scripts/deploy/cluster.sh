@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: scripts/deploy/cluster.sh test
+# Usage: scripts/deploy/cluster.sh test [--faults [--loss-replay]] [--csv FILE] [--rate N]
 #        scripts/deploy/cluster.sh up --dir DIR      (then: scripts/deploy/cluster.sh down --dir DIR)
 #
 # A swarm of three hosts on this machine, as production runs it (deploy/terraform: a manager, a worker and
@@ -15,24 +15,38 @@
 #         api spread one per node, PostgreSQL and its backups on the database node, the edge on the
 #         manager); the smoke test through the edge (Caddy on node 1 reaching the app's replicas on the
 #         other nodes, and they PostgreSQL on node 3); the nodes Ready. Prints FIGURE lines; exits 1 on a
-#         failure. Nothing is left behind.
+#         failure. Nothing is left behind. Then nodes 2 and 3 are promoted (three managers, as production
+#         runs), and the edge, Prometheus and Alertmanager stay on node 1.
+#   --faults  (test) then the drills, each printing its figures (CI step 97):
+#         (a) under a replay of the course's scenario (--csv, paced at --rate a second) through the edge,
+#             node 2 drained, then active again and web and api spread again by `docker service update
+#             --force`: 0 errors, every acknowledged write in the database, the times printed;
+#         (b)+(c) node 2 lost (its link cut): the time until the others mark it down and until web and api
+#             run their full replicas on nodes 1 and 3; with it a manager lost, release 2 (another image)
+#             succeeds with 2 of 3 managers and passes the smoke test through the edge; the link back, the
+#             time until node 2 is Ready. --loss-replay: the loss under a replay as well (its errors
+#             printed, not judged: not green yet, see deploy/swarm/README.md).
 #   up    the same up to the checks, then leaves the cluster running and prints how to reach it (a
 #         developer's three nodes: DOCKER_HOST of each, `ip netns exec NODE ...` for the edge).
 #   down  stops what `up` started in DIR: the stack, the swarm, the three engines by their pids, the
 #         namespaces, the routing rules.
 #
 # Node 1's engine keeps its images and build cache in $MINITWIT_CI_CACHE/cluster-engine (the app's image is
-# built there the first time; then nothing changes, nothing is rebuilt); nodes 2 and 3 start empty and get
-# the images by `docker save | docker load`. Needs root, iproute2, iptables, curl, node and `npm run build`.
+# built there the first time; then nothing changes, nothing is rebuilt); nodes 2 and 3 keep theirs in
+# cluster-engine-2 and -3 and get by `docker save | docker load` only the images they lack. Needs root, iproute2, iptables, curl, node and `npm run build`.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
 command=${1:-}
 shift || true
-DIR=""
+DIR="" FAULTS=false LOSS_REPLAY=false csv="${SHARED_DIR:-../shared}/data/minitwit_scenario.csv" rate=40
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR=${2:?}; shift ;;
+    --faults) FAULTS=true ;;
+    --loss-replay) LOSS_REPLAY=true ;;
+    --csv) csv=${2:?}; shift ;;
+    --rate) rate=${2:?}; shift ;;
     -h | --help) usage_from_header "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -45,9 +59,17 @@ case "$command" in
   *) die "give test, up or down (see --help)" ;;
 esac
 [ "$(id -u)" -eq 0 ] || die "run as root (Docker engines and network namespaces)"
+if $FAULTS; then
+  [ "$command" = test ] || die "--faults goes with test"
+  [ -f "$csv" ] || die "no scenario at $csv (--csv)"
+  [ -f dist/scripts/minitwit.js ] || die "run npm run build first"
+  csv=$(realpath "$csv")
+fi
 
 CI_CACHE=${MINITWIT_CI_CACHE:-/var/cache/minitwit-ci}
-NODE1_DATA=${CLUSTER_ENGINE_DATA:-$CI_CACHE/cluster-engine}
+# Each node's images outlive the run in a data root of its own (node 1's also holds the build cache): a
+# run loads into nodes 2 and 3 only the images they lack, and removes no gigabytes at the end.
+node_data() { if [ "$1" = 1 ]; then echo "${CLUSTER_ENGINE_DATA:-$CI_CACHE/cluster-engine}"; else echo "${CLUSTER_ENGINE_DATA:-$CI_CACHE/cluster-engine}-$1"; fi; }
 NODES=(1 2 3)
 # Node i: namespace mtcl<i>-<pid>, link 10.234.254.<4i>/30 (this machine .4i+1, the node .4i+2), its own
 # bridge and pool for containers; the swarm's overlays from 10.234.128.0/18. Other engines on this machine
@@ -118,6 +140,7 @@ if [ "$command" = test ]; then
   cleanup() {
     local code=$?
     trap - EXIT
+    [ -z "${REPLAY_PID:-}" ] || { kill "$REPLAY_PID" 2> /dev/null; wait "$REPLAY_PID" 2> /dev/null; }
     down || code=1
     exit "$code"
   }
@@ -132,8 +155,7 @@ iptables -t nat -I POSTROUTING -s "$CLUSTER_NET" -d "$CLUSTER_NET" -j RETURN -m 
 netns_names="" dockerd_pids=""
 for n in "${NODES[@]}"; do
   netns="mtcl$n-$$"
-  data=()
-  [ "$n" != 1 ] || data=(--data-root "$NODE1_DATA")
+  data=(--data-root "$(node_data "$n")")
   scripts/container/engine.sh start --dir "$DIR/node$n" --bip "172.31.$((253 + n - 1)).1/24" \
     --pool "base=10.234.$((16 * n)).0/20,size=24" --netns "$netns" --link "10.234.254.$((4 * n))/30" \
     "${data[@]}" > /dev/null
@@ -145,11 +167,14 @@ for n in "${NODES[@]}"; do
 done
 NODE1_NETNS="mtcl1-$$"
 in_node1() { ip netns exec "$NODE1_NETNS" "$@"; }
-# A run killed before its cleanup may have left a swarm or containers in node 1's data root.
-on 1 docker swarm leave --force > /dev/null 2>&1 || true
-# shellcheck disable=SC2046 # one id per word
-on 1 docker rm -f $(on 1 docker ps -aq) > /dev/null 2>&1 || true
-on 1 docker volume prune -f > /dev/null 2>&1 || true
+# A run killed before its cleanup may have left a swarm, containers or volumes in a node's data root.
+for n in "${NODES[@]}"; do
+  on "$n" docker swarm leave --force > /dev/null 2>&1 || true
+  # shellcheck disable=SC2046 # one id per word
+  on "$n" docker rm -f $(on "$n" docker ps -aq) > /dev/null 2>&1 || true
+  # shellcheck disable=SC2046 # one name per word
+  on "$n" docker volume rm -f $(on "$n" docker volume ls -q) > /dev/null 2>&1 || true
+done
 
 t=$(date +%s)
 on 1 docker swarm init --advertise-addr "$(node_addr 1)" --default-addr-pool 10.234.128.0/18 > /dev/null
@@ -179,15 +204,25 @@ DOCKER_HOST="unix://$DIR/node1/docker.sock" scripts/container/stand-ins.sh node 
 on 1 docker build --quiet --target app --tag minitwit:cluster-1 . > /dev/null
 on 1 docker build --quiet --target backup --build-arg POSTGRES_CLIENT_SOURCE=debian --tag minitwit-backup:cluster . > /dev/null
 on 1 docker build --quiet --file deploy/postgres/Dockerfile --tag minitwit-postgres:cluster . > /dev/null
+# Release 2 (the fault drills' release): the same code under another tag and label, a new image to Swarm.
+printf 'FROM minitwit:cluster-1\nLABEL org.minitwit.release=2\n' | on 1 docker build --quiet --tag minitwit:cluster-2 - > /dev/null
 figure "images on node 1 (built or from its cache)" "$(($(date +%s) - t)) s"
 t=$(date +%s)
-images=(minitwit:cluster-1 minitwit-backup:cluster minitwit-postgres:cluster prom/node-exporter:v1.9.1
+images=(minitwit:cluster-1 minitwit:cluster-2 minitwit-backup:cluster minitwit-postgres:cluster prom/node-exporter:v1.9.1
   quay.io/prometheuscommunity/postgres-exporter:v0.17.1 prom/alertmanager:v0.28.1 prom/prometheus:v3.5.0)
-on 1 docker save "${images[@]}" > "$DIR/images.tar"
-for n in 2 3; do on "$n" docker load --quiet --input "$DIR/images.tar" > /dev/null & done
-wait
-rm -f "$DIR/images.tar"
-figure "images loaded into nodes 2 and 3" "$(($(date +%s) - t)) s"
+loaded=0
+for n in 2 3; do
+  # Only what the node lacks, or holds under another image ID.
+  missing=()
+  for image in "${images[@]}"; do
+    [ "$(on "$n" docker image inspect --format '{{.Id}}' "$image" 2> /dev/null)" = "$(on 1 docker image inspect --format '{{.Id}}' "$image")" ] \
+      || missing+=("$image")
+  done
+  [ ${#missing[@]} -gt 0 ] || continue
+  loaded=$((loaded + ${#missing[@]}))
+  on 1 docker save "${missing[@]}" | on "$n" docker load --quiet > /dev/null
+done
+figure "images loaded into nodes 2 and 3" "$loaded loaded (the rest already there) in $(($(date +%s) - t)) s"
 
 # --- secrets, as deploy/swarm/README.md creates them ----------------------------------------------------------
 secret() { printf '%s' "$2" | on 1 docker secret create "$1" - > /dev/null; }
@@ -207,6 +242,8 @@ for name in grafana_admin_password elastic_password kibana_system_password space
   secret "minitwit_$name" "$(openssl rand -hex 16)"
 done
 secret alertmanager_webhook_url "http://alert-receiver:9095/"
+# The backups' signing key (deploy/backup/stack.backup.yml: BACKUP_SIGNING_KEY_FILE; docs/backup.md).
+secret minitwit_backup_signing_key "$(openssl rand -hex 32)"
 # PostgreSQL's data directory on the database node (the machine's file system is every node's).
 export POSTGRES_DATA_DIR="$DIR/postgres-data"
 install -d -m 0700 -o "$(on 1 docker run --rm --entrypoint id minitwit-postgres:cluster -u postgres)" \
@@ -241,6 +278,11 @@ placement() {
   # shellcheck disable=SC2086 # one id per word
   on 1 docker inspect --format '{{.NodeID}}' $tasks | while read -r id; do echo "${NODE_OF[$id]:-unknown}"; done | sort | tr '\n' ' ' | sed 's/ $//'
 }
+# The database node's services start after PostgreSQL (pgbackrest waits for it, then its restart delay):
+# wait for them (bounded) before asking where they run.
+for service in postgres pgbackrest backup; do
+  DOCKER_HOST="unix://$DIR/node1/docker.sock" wait_for_replicas "$service" 120 || fail "$service not running 120 s after release 1"
+done
 declare -A WANT=(
   [minitwit-api]="node1 node2 node3" [minitwit-web]="2 nodes" [edge]="node1" [postgres]="node3"
   [pgbackrest]="node3" [backup]="node3" [prometheus]="node1" [alertmanager]="node1" [node-exporter]="node1 node2 node3"
@@ -253,6 +295,204 @@ for service in minitwit-api minitwit-web edge postgres pgbackrest backup prometh
     *) [ "$got" = "${WANT[$service]}" ] || fail "$service: on '$got', not '${WANT[$service]}'" ;;
   esac
 done
+
+# --- three managers ------------------------------------------------------------------------------------------
+# As deploy/swarm/README.md says production runs: two more managers promoted after the first deploy (the
+# services pinned to a manager, the edge among them, stay on node 1, where they started), so that the swarm
+# keeps a quorum (2 of 3) with one manager lost.
+on 1 docker node promote "${NODE_ID[2]}" "${NODE_ID[3]}" > /dev/null
+managers=""
+for _ in $(seq 30); do
+  managers=$(on 1 docker node ls --format '{{.ManagerStatus}}' | grep -cE '^(Leader|Reachable)$' || true)
+  [ "$managers" = 3 ] && break
+  sleep 1
+done
+figure "managers (Leader or Reachable)" "$managers of 3"
+[ "$managers" = 3 ] || fail "$managers managers of 3 reachable after promoting nodes 2 and 3"
+for service in edge prometheus alertmanager; do
+  [ "$(placement "$service")" = node1 ] || fail "$service moved to '$(placement "$service")' when nodes 2 and 3 became managers"
+done
+
+if $FAULTS; then
+  secs() { printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+  now_ms() { date +%s%3N; }
+  manager() { DOCKER_HOST="unix://$DIR/node1/docker.sock" "$@"; }
+  # start_replay NAME CSV LIMIT: the scenario replayed in the background (REPLAY_PID) from node 1's namespace
+  # through the edge, paced; report NAME.json, acknowledged writes NAME.jsonl.
+  start_replay() {
+    (
+      code=0
+      in_node1 env "NODE_EXTRA_CA_CERTS=$DIR/caddy-root.crt" nice -n 10 node dist/scripts/minitwit.js replay \
+        --url "https://$MINITWIT_API_HOST:$EDGE_HTTPS_PORT" --csv "$2" --limit "$3" --rate "$rate" --concurrency 8 \
+        --timeout-ms 10000 --user "$SIMULATOR_USERNAME" --password "$SIMULATOR_PASSWORD" \
+        --acknowledged "$DIR/$1.jsonl" --json --quiet > "$DIR/$1.json" 2> "$DIR/$1.txt" || code=$?
+      echo "$code" > "$DIR/$1.rc"
+    ) &
+    REPLAY_PID=$!
+  }
+  # replay_verdict NAME strict|in-flight: its errors (strict: none allowed; in-flight: counted, and the end
+  # state not required, since a write cut off in flight may or may not have landed) and its acknowledged
+  # writes, checked in the database from an api replica on node 1 (the database is on an internal network).
+  replay_verdict() {
+    wait "$REPLAY_PID" || true
+    REPLAY_PID=""
+    local summary errors
+    # shellcheck disable=SC2016 # JavaScript's template literals
+    summary=$(node -p 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const e = r.errors;
+      `${r.actions.sent} actions in ${r.durationSeconds.toFixed(0)} s, ${e.total} errors (wrong status ${e.wrongStatus.total}, timeout ${e.timeout}, connection ${e.connection}), p99 ${r.latencyMs.p99} ms, end state ${r.endState.ok ? "right" : "WRONG"}`' \
+      "$DIR/$1.json" 2> /dev/null) || { fail "replay $1 wrote no report: $(tail -5 "$DIR/$1.txt")"; return; }
+    figure "replay $1" "$summary"
+    errors=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).errors.total' "$DIR/$1.json")
+    if [ "$2" = strict ]; then
+      [ "$(cat "$DIR/$1.rc")" = 0 ] || fail "replay $1 failed (exit $(cat "$DIR/$1.rc"), $errors errors)"
+    fi
+    local api="" n code=0 written lost
+    # An api replica on a node that is up (the spread leaves some nodes without one).
+    for n in 1 3 2; do
+      api=$(on "$n" timeout 10 docker ps -q --filter "label=com.docker.swarm.service.name=${STACK}_minitwit-api" 2> /dev/null | head -1)
+      [ -z "$api" ] || break
+    done
+    [ -n "$api" ] || { fail "replay $1: no api replica to check its acknowledged writes from"; return; }
+    on "$n" docker cp "$DIR/$1.jsonl" "$api:/tmp/$1.jsonl"
+    on "$n" docker exec "$api" node dist/scripts/minitwit.js check-acknowledged --file "/tmp/$1.jsonl" > "$DIR/$1-ack.txt" 2>&1 || code=$?
+    written=$(sed -n 's/^\([0-9]*\) acknowledged writes:.*/\1/p' "$DIR/$1-ack.txt")
+    lost=$(sed -n 's/^\([0-9]*\) acknowledged writes are not in the database.*/\1/p' "$DIR/$1-ack.txt")
+    [ "$code" != 0 ] || lost=0
+    figure "replay $1: acknowledged writes lost" "${lost:-unknown} of ${written:-unknown}"
+    [ "$code" = 0 ] || { sed 's/^/  /' "$DIR/$1-ack.txt" | tail -5 >&2; fail "acknowledged writes of replay $1 missing (check-acknowledged exit $code)"; }
+  }
+  # full_without SERVICE NODE_ID: the service runs all its replicas, healthy, none of them on that node.
+  full_without() {
+    local want running
+    want=$(on 1 docker service inspect --format '{{.Spec.Mode.Replicated.Replicas}}' "${STACK}_$1")
+    running=$(on 1 docker service ps "${STACK}_$1" --filter desired-state=running --format '{{.Node}} {{.CurrentState}}' 2> /dev/null \
+      | awk '$2 == "Running" { print }' | wc -l)
+    [ "$running" = "$want" ] || return 1
+    # By node ID, not the hostname the three share.
+    ! on 1 docker node ps "$2" --filter desired-state=running --format '{{.Name}} {{.CurrentState}}' 2> /dev/null \
+      | grep -E "^${STACK}_$1\.[0-9]+ Running" > /dev/null
+  }
+  # wait_full_without NODE_ID SECONDS: web and api both full without the node; fails after SECONDS.
+  wait_full_without() {
+    local deadline=$(($(date +%s) + $2))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+      full_without minitwit-web "$1" && full_without minitwit-api "$1" && return 0
+      sleep 1
+    done
+    return 1
+  }
+  node2_link=$(sed -n 's/^HOST_IF=//p' "$DIR/node2/engine.state")
+
+  # --- (a) a worker drained for maintenance, then brought back, under a replay: no error ----------------------
+  # Node 2 runs web and api replicas and nothing pinned. Back in service, the replicas do not move to it by
+  # themselves: `docker service update --force` spreads them again (the README's step), still under the replay.
+  log "drain: node 2 drained and brought back under a replay of the course's scenario"
+  start_replay drain "$csv" "${DRAIN_ACTIONS:-4400}"
+  sleep 5
+  # What each service's containers use under the replay, before the drain (docker stats, one sample a node).
+  stats_pids=()
+  for n in "${NODES[@]}"; do
+    on "$n" timeout 30 docker stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.CPUPerc}}' > "$DIR/stats-node$n.txt" 2> /dev/null &
+    stats_pids+=($!)
+  done
+  wait "${stats_pids[@]}" || true
+  for n in "${NODES[@]}"; do
+    figure "memory, CPU under the replay: node $n" "$(awk '{ split($1, a, "."); sub(/^'"$STACK"'_/, "", a[1]); printf "%s%s %s %s", sep, a[1], $2, $5; sep = "; " }' "$DIR/stats-node$n.txt")"
+  done
+  t=$(now_ms)
+  on 1 docker node update --availability drain "${NODE_ID[2]}" > /dev/null
+  wait_full_without "${NODE_ID[2]}" 120 || fail "web and api not full without node 2 within 120 s of its drain"
+  drained_ms=$(($(now_ms) - t))
+  on 1 docker node update --availability active "${NODE_ID[2]}" > /dev/null
+  t=$(now_ms)
+  on 1 docker service update --detach --force "${STACK}_minitwit-web" > /dev/null
+  on 1 docker service update --detach --force "${STACK}_minitwit-api" > /dev/null
+  manager wait_for_update minitwit-web 300 || fail "web's spreading update did not complete"
+  manager wait_for_update minitwit-api 300 || fail "api's spreading update did not complete"
+  spread_ms=$(($(now_ms) - t))
+  figure "drain: node 2 drained to full replicas elsewhere" "$(secs "$drained_ms") s"
+  figure "drain: back, spread again (update --force)" "$(secs "$spread_ms") s; api on $(placement minitwit-api), web on $(placement minitwit-web)"
+  kill -0 "$REPLAY_PID" 2> /dev/null || fail "the drain replay ended before the replicas were spread again: raise DRAIN_ACTIONS"
+  replay_verdict drain strict
+
+  # --- (b) a worker lost mid-replay (its link cut), (c) with it a manager: a release meanwhile -----------------
+  # Node 2 is both: a manager since the promotion, and a node running web and api replicas. Its link to the
+  # others cut, its engine and containers run on, unreachable: what a dead droplet looks like to the rest.
+  # --loss-replay: under a replay, whose errors are printed but not judged (not green yet: run 3 of
+  # 2026-12-07 saw 2,115 errors, 399 of them 503s from the first seconds, before the cut, and 1,708 404s
+  # for the users whose sign-up failed then; 0 of 5,085 acknowledged writes lost). Without it, no replay.
+  if $LOSS_REPLAY; then
+    log "loss: node 2's link cut under a replay; a release while it is gone"
+    node dist/scripts/minitwit.js scenario --actions "${LOSS_ACTIONS:-7200}" --seed cluster-loss --user-suffix " loss" \
+      --out "$DIR/loss.csv" > /dev/null
+    start_replay loss "$DIR/loss.csv" "${LOSS_ACTIONS:-7200}"
+    sleep 10
+  else
+    log "loss: node 2's link cut; a release while it is gone"
+  fi
+  t=$(now_ms)
+  ip link set "$node2_link" down
+  down_ms=""
+  for _ in $(seq 90); do
+    [ "$(on 1 docker node inspect --format '{{.Status.State}}' "${NODE_ID[2]}")" = down ] && { down_ms=$(($(now_ms) - t)); break; }
+    sleep 1
+  done
+  [ -n "$down_ms" ] || fail "node 2 not marked down within 90 s of its cut"
+  wait_full_without "${NODE_ID[2]}" 180 || fail "web and api not full without node 2 within 180 s of its cut"
+  full_ms=$(($(now_ms) - t))
+  figure "loss: node 2 marked down after its cut" "$(secs "${down_ms:-0}") s"
+  figure "loss: full replicas again (web 2, api 3)" "$(secs "$full_ms") s after the cut; api on $(placement minitwit-api)"
+  figure "loss: managers reachable" "$(on 1 docker node ls --format '{{.ManagerStatus}}' | grep -cE '^(Leader|Reachable)$' || true) of 3 ($(on 1 docker node inspect --format '{{.ManagerStatus.Reachability}}' "${NODE_ID[2]}") node 2)"
+  t=$(now_ms)
+  code=0
+  in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" "POSTGRES_DATA_DIR=$POSTGRES_DATA_DIR" \
+    scripts/deploy/stack-deploy.sh --local --image minitwit:cluster-2 --postgres-image minitwit-postgres:cluster \
+    --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --no-smoke > "$DIR/release-2.log" 2>&1 || code=$?
+  release_ms=$(($(now_ms) - t))
+  api_image=$(manager current_image minitwit-api) web_image=$(manager current_image minitwit-web)
+  figure "lost manager: release 2 with 2 of 3 managers" "exit $code after $(secs "$release_ms") s; api on $api_image, web on $web_image"
+  [ "$code" = 0 ] || { tail -8 "$DIR/release-2.log" >&2; fail "release 2 with node 2 lost exited $code"; }
+  if [ "$api_image" != minitwit:cluster-2 ] || [ "$web_image" != minitwit:cluster-2 ]; then
+    fail "web and api not on minitwit:cluster-2 after release 2"
+  fi
+  if ! $LOSS_REPLAY; then
+    # Release 2 serves through the edge with node 2 gone (its smoke replay would move a replay's /latest).
+    t=$(now_ms)
+    if in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" scripts/deploy/smoke.sh \
+      --web "https://$MINITWIT_WEB_HOST:$EDGE_HTTPS_PORT" --api "https://$MINITWIT_API_HOST:$EDGE_HTTPS_PORT" \
+      --cacert "$DIR/caddy-root.crt" --resolve "$SMOKE_RESOLVE" > "$DIR/smoke-2.log" 2>&1; then
+      figure "lost manager: smoke test of release 2" "passed through the edge in $(secs "$(($(now_ms) - t))") s"
+    else
+      tail -8 "$DIR/smoke-2.log" >&2
+      fail "the smoke test of release 2 with node 2 lost"
+    fi
+  fi
+  if $LOSS_REPLAY; then
+    kill -0 "$REPLAY_PID" 2> /dev/null || fail "the loss replay ended before release 2 did: raise LOSS_ACTIONS"
+    replay_verdict loss in-flight
+    # Kept for a look: the replay's report and the edge's last lines.
+    cp "$DIR/loss.json" "$DIR/loss.txt" "${TMPDIR:-/tmp}/" 2> /dev/null || true
+  fi
+  t=$(now_ms)
+  ip link set "$node2_link" up
+  back_ms="" leaderless=0
+  for _ in $(seq 120); do
+    # The returning manager's raft term can unseat the leader for a moment (seen: "The swarm does not have
+    # a leader" for a few seconds): counted, not a failure.
+    if ! state=$(on 1 docker node inspect --format '{{.Status.State}}' "${NODE_ID[2]}" 2> /dev/null); then
+      leaderless=$((leaderless + 1))
+    elif [ "$state" = ready ]; then
+      back_ms=$(($(now_ms) - t))
+      break
+    fi
+    sleep 1
+  done
+  if [ -n "$back_ms" ]; then
+    figure "loss: node 2 Ready again after its link is back" "$(secs "$back_ms") s ($leaderless polls a second answered: no leader)"
+  else
+    fail "node 2 not Ready within 120 s of its link coming back ($leaderless polls answered: no leader)"
+  fi
+fi
 
 figure "cluster (the whole)" "$(($(date +%s) - started)) s"
 if [ "$command" = up ]; then

@@ -43,20 +43,22 @@ wait_for_update() {
 
 # Waits until a replicated service runs as many tasks as it wants, every one of them on the image its
 # spec names and past its health check (Running): a new service has no update to wait for, only its tasks
-# to start; and just after a deploy the update may not have begun yet.
+# to start; and just after a deploy the update may not have begun yet. Counted from the tasks meant to run,
+# not from `docker service ls`: that one counts the tasks of a node that is down (unreachable, its tasks
+# already replaced elsewhere) as running until the node comes back, and a release would wait for a lost
+# node (seen in scripts/deploy/cluster.sh's drill: api "5/3" with a node's link cut).
 wait_for_replicas() {
-  local service="${STACK}_$1" replicas="" image deadline=$(($(date +%s) + ${2:-900}))
+  local service="${STACK}_$1" replicas="" want image counts deadline=$(($(date +%s) + ${2:-900}))
   while [ "$(date +%s)" -lt "$deadline" ]; do
-    replicas=$(docker service ls --filter "name=$service" --format '{{.Name}} {{.Replicas}}' | awk -v s="$service" '$1 == s { print $2 }')
-    image=$(docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$service" 2> /dev/null)
-    case "$replicas" in
-      */*)
-        if [ "${replicas%%/*}" = "${replicas#*/}" ] && [ "$(docker service ps "$service" --filter desired-state=running \
-          --format '{{.Image}} {{.CurrentState}}' | awk -v i="$image" '$1 != i || $2 != "Running" { n++ } END { print n + 0 }')" = 0 ]; then
-          return 0
-        fi
-        ;;
-    esac
+    want=$(docker service inspect --format '{{if .Spec.Mode.Replicated}}{{.Spec.Mode.Replicated.Replicas}}{{end}}' "$service" 2> /dev/null || true)
+    image=$(docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$service" 2> /dev/null || true)
+    # "RUNNING OTHER": tasks meant to run that run the spec's image, and those that do not (yet).
+    counts=$(docker service ps "$service" --filter desired-state=running --format '{{.Image}} {{.CurrentState}}' 2> /dev/null \
+      | awk -v i="$image" '$1 == i && $2 == "Running" { r++; next } { o++ } END { print r + 0, o + 0 }')
+    replicas="${counts%% *}/${want:-?}"
+    if [ -n "$want" ] && [ "$counts" = "$want 0" ]; then
+      return 0
+    fi
     sleep 2
   done
   log "$service: ${replicas:-no} replicas running after ${2:-900} s"

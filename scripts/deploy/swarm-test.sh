@@ -181,6 +181,8 @@ for name in grafana_admin_password elastic_password kibana_system_password space
   secret "minitwit_$name" "$(openssl rand -hex 16)"
 done
 secret alertmanager_webhook_url "http://alert-receiver:9095/"
+# The backups' signing key (deploy/backup/stack.backup.yml: BACKUP_SIGNING_KEY_FILE; docs/backup.md).
+secret minitwit_backup_signing_key "$(openssl rand -hex 32)"
 
 # PostgreSQL's data directory (production: the database volume), owned by the image's postgres user.
 export POSTGRES_DATA_DIR="$WORK/postgres-data"
@@ -426,7 +428,7 @@ done
 for name in minitwit_database_url minitwit_migration_database_url minitwit_owner_password minitwit_app_password \
   minitwit_monitor_password minitwit_session_secret minitwit_simulator_username minitwit_simulator_password \
   minitwit_postgres_password \
-  minitwit_spaces_key minitwit_spaces_secret alertmanager_webhook_url; do
+  minitwit_spaces_key minitwit_spaces_secret minitwit_backup_signing_key alertmanager_webhook_url; do
   docker secret inspect "$name" > /dev/null 2>&1 || fail "secret $name is gone"
 done
 [ "$(container_of postgres)" = "$postgres_container" ] || fail "postgres runs in another container than after release 1"
