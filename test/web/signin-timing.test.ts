@@ -38,8 +38,8 @@ test('when a known and an unknown name fail to sign in, then the medians of thei
   const known: number[] = [];
   const unknown: number[] = [];
   // Interleaved, in turns (known first, then unknown first), so that whatever else the machine does
-  // weighs on both alike.
-  for (let i = 0; i < 51; i++) {
+  // weighs on both alike; 151 of each, since other test files share the cores (51 drifted to 1.21 once).
+  for (let i = 0; i < 151; i++) {
     const pair = [
       async () => {
         const reply = await timedSignIn('existing-person');
@@ -59,4 +59,4 @@ test('when a known and an unknown name fail to sign in, then the medians of thei
     `finding 11: failed sign-in median ${knownMs.toFixed(1)} ms for a known name, ${unknownMs.toFixed(1)} ms for an unknown one (ratio ${(knownMs / unknownMs).toFixed(2)})`,
   );
   expect(Math.max(knownMs, unknownMs) / Math.min(knownMs, unknownMs)).toBeLessThanOrEqual(1.2);
-}, 120_000);
+}, 240_000);
