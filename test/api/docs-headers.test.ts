@@ -3,21 +3,13 @@
 // and the rest of helmet's set, as the web pages send it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startApp, type TestApp } from '../helpers/app.js';
+import { cspOf } from '../helpers/csp.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startApp({ env: { TRUST_PROXY: '127.0.0.1' } });
 });
 afterAll(() => t.close());
-
-const cspOf = (headers: Record<string, unknown>) =>
-  new Map(
-    String((headers['content-security-policy'] as string | undefined) ?? '')
-      .split(';')
-      .map((directive) => directive.trim().split(/\s+/))
-      .filter(([name]) => name)
-      .map(([name, ...values]) => [name!, values]),
-  );
 
 /** helmet's headers besides the CSP (and HSTS, sent over TLS only). */
 const SECURITY_HEADERS = [

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appsOn, startApp, type TestApp } from '../helpers/app.js';
+import { cspOf } from '../helpers/csp.js';
 import { parseSamples, valueOf } from '../observability/prometheus-text.js';
 import { field } from '../observability/ecs-fields.js';
 import { Visitor } from '../helpers/web.js';
@@ -20,15 +21,6 @@ beforeAll(async () => {
   await signedIn.addMessage('a message');
 });
 afterAll(() => t.close());
-
-const cspOf = (headers: Record<string, unknown>) =>
-  new Map(
-    String((headers['content-security-policy'] as string | undefined) ?? '')
-      .split(';')
-      .map((directive) => directive.trim().split(/\s+/))
-      .filter(([name]) => name)
-      .map(([name, ...values]) => [name!, values]),
-  );
 
 const PAGES = ['/', '/public', '/me', '/other', '/login', '/register', '/no-such-user', '/a/b/c'];
 
