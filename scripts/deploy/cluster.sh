@@ -69,13 +69,20 @@ fi
 CI_CACHE=${MINITWIT_CI_CACHE:-/var/cache/minitwit-ci}
 # Each node's images outlive the run in a data root of its own (node 1's also holds the build cache): a
 # run loads into nodes 2 and 3 only the images they lack, and removes no gigabytes at the end.
-node_data() { if [ "$1" = 1 ]; then echo "${CLUSTER_ENGINE_DATA:-$CI_CACHE/cluster-engine}"; else echo "${CLUSTER_ENGINE_DATA:-$CI_CACHE/cluster-engine}-$1"; fi; }
+# CLUSTER_SLOT (0 to 3, default 0) lets clusters run side by side, each with its own addresses and data roots
+# (a developer's or a helper's cluster beside CI's).
+SLOT=${CLUSTER_SLOT:-0}
+[[ $SLOT =~ ^[0-3]$ ]] || die "CLUSTER_SLOT must be 0, 1, 2 or 3 (it is '$SLOT')"
+engine_data_base=${CLUSTER_ENGINE_DATA:-$CI_CACHE/cluster-engine}
+[ "$SLOT" = 0 ] || engine_data_base+="-slot$SLOT"
+node_data() { if [ "$1" = 1 ]; then echo "$engine_data_base"; else echo "$engine_data_base-$1"; fi; }
 NODES=(1 2 3)
-# Node i: namespace mtcl<i>-<pid>, link 10.234.254.<4i>/30 (this machine .4i+1, the node .4i+2), its own
-# bridge and pool for containers; the swarm's overlays from 10.234.128.0/18. Other engines on this machine
-# (CI steps 90 and 95) use other ranges.
-CLUSTER_NET=10.234.254.0/24
-node_addr() { echo "10.234.254.$((4 * $1 + 2))"; }
+# Node i: namespace mtcl<i>-<pid>, link 10.234.<254 - slot>.<4i>/30 (this machine .4i+1, the node .4i+2),
+# its own bridge and pool for containers; the swarm's overlays from 10.234.128.0/18 (inside the nodes).
+# Other engines on this machine (CI steps 90 and 95) use other ranges.
+LINK_OCTET=$((254 - SLOT))
+CLUSTER_NET=10.234.$LINK_OCTET.0/24
+node_addr() { echo "10.234.$LINK_OCTET.$((4 * $1 + 2))"; }
 export STACK=minitwit EDGE_HTTP_PORT=28080 EDGE_HTTPS_PORT=28443
 export MINITWIT_WEB_HOST=web.minitwit.test MINITWIT_API_HOST=api.minitwit.test SMOKE_RESOLVE=127.0.0.1
 export BACKUP_S3_BUCKET=unused-in-ci BACKUP_S3_ENDPOINT=https://s3.invalid BACKUP_S3_REGION=none
@@ -157,7 +164,7 @@ for n in "${NODES[@]}"; do
   netns="mtcl$n-$$"
   data=(--data-root "$(node_data "$n")")
   scripts/container/engine.sh start --dir "$DIR/node$n" --bip "172.31.$((253 + n - 1)).1/24" \
-    --pool "base=10.234.$((16 * n)).0/20,size=24" --netns "$netns" --link "10.234.254.$((4 * n))/30" \
+    --pool "base=10.234.$((16 * n)).0/20,size=24" --netns "$netns" --link "10.234.$LINK_OCTET.$((4 * n))/30" \
     "${data[@]}" > /dev/null
   netns_names+=" $netns"
   dockerd_pids+=" $(cat "$DIR/node$n/docker.pid")"
