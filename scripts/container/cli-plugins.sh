@@ -36,7 +36,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get "${apt[@]}" update -qq
   for package in "${missing[@]}"; do
     rm -f "$apt_dir/$package"_*.deb
-    (cd "$apt_dir" && apt-get "${apt[@]}" download "$package" 2> /dev/null)
+    # Quiet: this script's stdout is the binary's path, which callers capture (a failed download shows at dpkg-deb).
+    (cd "$apt_dir" && apt-get "${apt[@]}" download "$package" > /dev/null 2>&1)
     rm -rf "$apt_dir/x" && dpkg-deb -x "$apt_dir/$package"_*.deb "$apt_dir/x"
     install -m 0755 "$apt_dir/x/usr/libexec/docker/cli-plugins/$package" "$PLUGINS/$package"
   done
