@@ -3,7 +3,7 @@
 // of them with their Context and shape the reply (reads come back as rows; the doors cache and render
 // them). Each action that changes something drops what it made stale from the read cache and counts its
 // own business event, once the change is stored. The SQL is in src/data, one module per table group.
-import type { Queryable } from './db/index.js';
+import type { Database, Queryable } from './db/index.js';
 import type { ReadCache } from './caching/read-cache.js';
 import {
   changeFollow,
@@ -30,7 +30,7 @@ import {
   findUserByName,
   findUserIdByName,
   findUserIdsByNames,
-  insertUser,
+  insertUserUnlessLookingLike,
   type UserKey,
   raiseSessionVersion,
   namesSharingSkeleton,
@@ -85,7 +85,7 @@ export interface FieldError {
  * reach the replicas' caches through the database) and which door asked (for the business metrics).
  */
 export interface Context {
-  db: Queryable;
+  db: Database;
   cache?: ReadCache | undefined;
   source: Source;
 }
@@ -187,20 +187,25 @@ export async function register(ctx: Context, input: Registration, attempt?: Atte
   const problem = usernameProblem(username);
   if (problem) throw new RuleError(problem, 'username');
   const taken = new RuleError('The username is already taken', 'username');
-  // Checked before hashing, so a duplicate costs one index lookup rather than a KDF run.
-  if ((await findUserIdByName(db, username)) !== undefined) throw taken;
-  const skeletons = nameSkeletons(username);
-  const lookalike = await findNameLookingLike(db, skeletons);
-  if (lookalike !== undefined)
-    throw new RuleError(
+  const looksLike = (lookalike: string) =>
+    new RuleError(
       `The username looks like that of the existing user ${JSON.stringify(lookalike)}`,
       'username',
     );
+  // Checked before hashing, so a taken name or a look-alike costs an index lookup rather than a KDF run;
+  // and again, under a lock, as the user is inserted (two look-alikes may both get past this one).
+  if ((await findUserIdByName(db, username)) !== undefined) throw taken;
+  const skeletons = nameSkeletons(username);
+  const lookalike = await findNameLookingLike(db, skeletons);
+  if (lookalike !== undefined) throw looksLike(lookalike);
   const mixed = scriptProblem(username);
   if (mixed) throw new RuleError(mixed, 'username');
   await attempt?.limits.signUp(attempt.client, email);
-  const userId = await insertUser(db, { username, email, pwHash: await hashPassword(password), skeletons });
-  if (userId === undefined) throw taken; // registered by someone else meanwhile
+  const pwHash = await hashPassword(password);
+  const inserted = await insertUserUnlessLookingLike(db, { username, email, pwHash, skeletons });
+  if ('taken' in inserted) throw taken;
+  if ('lookalike' in inserted) throw looksLike(inserted.lookalike);
+  const { userId } = inserted;
   countBusinessEvent('user_registered', ctx.source);
   return userId;
 }

@@ -14,9 +14,20 @@
 #   --update     pins every image to its tag's digest in the registry now (rewrites the file); review
 #                the diff (`git diff deploy/swarm/stack.yml`), deploy, commit
 #
-# The registry is asked with `docker buildx imagetools inspect --raw`, which needs no engine, only the
-# registry (and `docker login` for a private one): the digest is the sha256 of the manifest (the
-# multi-platform index) it returns. Exits 1 when an image is unpinned after the run (and --check).
+# The registry is asked over its own HTTP API (Docker Registry v2 / OCI distribution) with curl, so
+# nothing but curl and sha256sum is needed: no engine, no buildx. `HEAD /v2/REPOSITORY/manifests/TAG`,
+# accepting an OCI index, a Docker manifest list and either single manifest, answers the digest of the
+# manifest (the multi-platform index when there is one) in `Docker-Content-Digest`; a registry that asks
+# for a token (Docker Hub, quay.io, docker.elastic.co: `WWW-Authenticate: Bearer realm=...`) gets an
+# anonymous pull token from its realm first. Public images only (no `docker login` credentials are
+# read). `localhost` and `127.*` registries are asked over plain HTTP, every other over HTTPS.
+# CI step 26 (.ci/steps/26-image-pins.sh) runs this against a local registry: --update pins, --check
+# passes, a moved tag is shown, a pin that is not in the registry and an unpinned image exit 1.
+#
+# The three Elastic images (elasticsearch, kibana, filebeat 8.18.2) are NOT pinned yet: no public
+# registry is reachable from the machines this project is built on. Pin them with
+# `scripts/deploy/pin-images.sh --update` on a machine that reaches docker.elastic.co; until then
+# this exits 1 listing them as unpinned.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 mode=list files=()
@@ -32,14 +43,77 @@ while [ $# -gt 0 ]; do
 done
 [ ${#files[@]} -gt 0 ] || files=("$REPO_ROOT/deploy/swarm/stack.yml")
 
-# The digest the registry gives NAME:TAG (or NAME@sha256:... : then whether it exists) now.
-registry_digest() {
-  local manifest
-  manifest=$(docker buildx imagetools inspect --raw "$1" 2> /dev/null) || return 1
-  printf 'sha256:%s' "$(printf '%s' "$manifest" | sha256sum | cut -d' ' -f1)"
+MANIFEST_TYPES=application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json
+MANIFEST_TYPES+=,application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json
+REGISTRY_TIMEOUT=${REGISTRY_TIMEOUT:-20}
+
+# Where an image reference lives: sets MANIFEST_URL (the registry's manifest of the tag or digest) and
+# REPOSITORY. NAME is Docker's: no host means Docker Hub, and no namespace there means `library/`.
+locate() {
+  local name=${1%@*} reference=latest host first
+  [ "$name" = "$1" ] || reference=${1#*@}
+  # A tag is after the last `:` of the last path segment (a host's port is in the first).
+  if [[ ${name##*/} == *:* ]]; then
+    [ "$name" != "$1" ] || reference=${name##*:}
+    name=${name%:*}
+  fi
+  first=${name%%/*}
+  if [[ $name == */* ]] && [[ $first == *.* || $first == *:* || $first == localhost ]]; then
+    host=$first REPOSITORY=${name#*/}
+  else
+    host=docker.io REPOSITORY=$name
+    [[ $name == */* ]] || REPOSITORY=library/$name
+  fi
+  [ "$host" != docker.io ] || host=registry-1.docker.io
+  case "$host" in
+    localhost | localhost:* | 127.*) MANIFEST_URL=http://$host ;;
+    *) MANIFEST_URL=https://$host ;;
+  esac
+  MANIFEST_URL+="/v2/$REPOSITORY/manifests/$reference"
 }
 
-unpinned=0 missing=0
+# The response headers of a HEAD of the manifest, without CRs; extra curl arguments after.
+manifest_head() {
+  curl -sS -I --max-time "$REGISTRY_TIMEOUT" -H "Accept: $MANIFEST_TYPES" "$@" "$MANIFEST_URL" | tr -d '\r'
+}
+header() { grep -i "^$1:" | head -n 1 | sed -E 's/^[^:]*: *//'; }
+status_of() { head -n 1 | cut -d' ' -f2; }
+
+# The digest the registry gives NAME:TAG now (or NAME:TAG@sha256:...: whether that digest is there).
+# Returns 1 when the registry has no such manifest, 2 when it could not be asked (said on stderr).
+registry_digest() {
+  local headers status challenge realm service scope token digest auth=()
+  locate "$1"
+  headers=$(manifest_head) || { log "$1: no answer from ${MANIFEST_URL%%/v2/*}"; return 2; }
+  status=$(status_of <<< "$headers")
+  if [ "$status" = 401 ]; then
+    # The token dance: the challenge names the token service; an anonymous token for pulling.
+    challenge=$(header www-authenticate <<< "$headers")
+    realm=$(sed -nE 's/.*realm="([^"]*)".*/\1/p' <<< "$challenge")
+    service=$(sed -nE 's/.*service="([^"]*)".*/\1/p' <<< "$challenge")
+    scope=$(sed -nE 's/.*scope="([^"]*)".*/\1/p' <<< "$challenge")
+    [ -n "$realm" ] || { log "$1: the registry wants credentials ($challenge)"; return 2; }
+    token=$(curl -fsS --max-time "$REGISTRY_TIMEOUT" -G "$realm" --data-urlencode "service=$service" \
+      --data-urlencode "scope=${scope:-repository:$REPOSITORY:pull}" \
+      | sed -nE 's/.*"(access_token|token)" *: *"([^"]*)".*/\2/p') || true
+    [ -n "$token" ] || { log "$1: no token from $realm"; return 2; }
+    auth=(-H "Authorization: Bearer $token")
+    headers=$(manifest_head "${auth[@]}") || { log "$1: no answer from ${MANIFEST_URL%%/v2/*}"; return 2; }
+    status=$(status_of <<< "$headers")
+  fi
+  case "$status" in
+    200) ;;
+    404) return 1 ;;
+    *) log "$1: ${MANIFEST_URL%%/v2/*} answered ${status:-nothing}"; return 2 ;;
+  esac
+  digest=$(header docker-content-digest <<< "$headers")
+  # A registry that does not say it: the digest is the sha256 of the manifest's bytes as served.
+  [ -n "$digest" ] || digest=sha256:$(curl -fsS --max-time "$REGISTRY_TIMEOUT" -H "Accept: $MANIFEST_TYPES" \
+    "${auth[@]}" "$MANIFEST_URL" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$digest"
+}
+
+unpinned=0 missing=0 unanswered=0
 for file in "${files[@]}"; do
   [ -f "$file" ] || die "no file $file"
   # `image: NAME:TAG` or `image: NAME:TAG@sha256:HEX`, not the ones named by a variable.
@@ -52,8 +126,21 @@ for file in "${files[@]}"; do
         printf '%-60s %s\n' "$name_tag" "${pin:-unpinned}"
         ;;
       check)
-        now=$(registry_digest "$name_tag") || now="(tag not found)"
-        if [ -n "$pin" ] && ! registry_digest "$name_tag@$pin" > /dev/null; then
+        there=yes
+        now=$(registry_digest "$name_tag") || case $? in
+          1) now="(tag not found)" ;;
+          *) now="" there=unknown ;;
+        esac
+        if [ -n "$pin" ] && [ "$there" = yes ]; then
+          registry_digest "$name_tag@$pin" > /dev/null || case $? in
+            1) there=no ;;
+            *) there=unknown ;;
+          esac
+        fi
+        if [ "$there" = unknown ]; then
+          printf '%-60s %s (the registry did not answer)\n' "$name_tag" "${pin:-unpinned}"
+          unanswered=$((unanswered + 1))
+        elif [ "$there" = no ]; then
           printf '%-60s %s NOT IN THE REGISTRY\n' "$name_tag" "$pin"
           missing=$((missing + 1))
         elif [ -z "$pin" ]; then
@@ -78,4 +165,5 @@ for file in "${files[@]}"; do
 done
 [ "$unpinned" = 0 ] || log "$unpinned image(s) not pinned by digest: scripts/deploy/pin-images.sh --update"
 [ "$missing" = 0 ] || log "$missing pinned digest(s) not in the registry"
-[ "$unpinned" = 0 ] && [ "$missing" = 0 ]
+[ "$unanswered" = 0 ] || log "$unanswered image(s) whose registry did not answer"
+[ "$unpinned" = 0 ] && [ "$missing" = 0 ] && [ "$unanswered" = 0 ]

@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import type { AbuseLimits } from '../abuse-limits.js';
 import { pageKey, type ReadCache } from '../caching/read-cache.js';
 import { simulatorCredentials, type Config } from '../config.js';
-import type { Queryable } from '../db/index.js';
+import type { Database } from '../db/index.js';
 import { HttpError } from '../http/errors.js';
 import { jsonListWithin, TRUNCATED_HEADER } from '../http/reply-size.js';
 import * as minitwit from '../minitwit.js';
@@ -15,7 +15,7 @@ import { simulatorGuard } from './simulator/guard.js';
 import { simulatorLatest, withLatest } from './simulator/latest.js';
 
 export interface SimulatorRoutesOptions {
-  db: Queryable;
+  db: Database;
   cache: ReadCache;
   config: Config;
   limits: AbuseLimits;

@@ -1,5 +1,5 @@
 // SQL for the users table.
-import type { Queryable } from '../db/index.js';
+import type { Database, Queryable } from '../db/index.js';
 
 export interface User {
   userId: number;
@@ -93,6 +93,39 @@ export async function insertUser(
     ],
   );
   return rows[0]?.userId;
+}
+
+/**
+ * Advisory locks of their own key space (the two-key form never meets the one-key form migrations use):
+ * one per skeleton, so two sign-ups whose names share a skeleton queue on it.
+ */
+const SKELETON_LOCK_SPACE = 18;
+
+/**
+ * Inserts a user unless their name is taken or one that looks like it exists, as one step against every
+ * other sign-up: in one transaction that first locks each of the name's skeletons (in one order, so two
+ * sign-ups never hold one lock each while waiting for the other's), then looks, then inserts. Look-alikes
+ * sent at once share a skeleton, hence a lock: the later one looks only once the earlier has committed,
+ * and finds it. Returns the new id, or why not (`lookalike`: the existing name it looks like).
+ */
+export function insertUserUnlessLookingLike(
+  db: Database,
+  user: { username: string; email: string; pwHash: string; skeletons: NameSkeletons },
+): Promise<{ userId: number } | { taken: true } | { lookalike: string }> {
+  return db.transaction(async (tx) => {
+    await tx.query(
+      `SELECT pg_advisory_xact_lock($1, key) FROM (
+         SELECT DISTINCT hashtext(skeleton) AS key FROM unnest($2::text[]) AS skeleton ORDER BY key
+       ) AS keys`,
+      [SKELETON_LOCK_SPACE, [user.skeletons.folded, user.skeletons.asWritten]],
+    );
+    const lookalike = await findNameLookingLike(tx, user.skeletons);
+    if (lookalike === user.username) return { taken: true };
+    if (lookalike !== undefined) return { lookalike };
+    // The unique name still decides against a row whose skeletons are not computed yet (see setSkeletons).
+    const userId = await insertUser(tx, user);
+    return userId === undefined ? { taken: true } : { userId };
+  });
 }
 
 export async function updatePasswordHash(db: Queryable, userId: number, pwHash: string): Promise<void> {

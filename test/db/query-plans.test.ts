@@ -22,19 +22,28 @@ const recorded: Recorded[] = [];
 let currentAction = '';
 
 /** The database as the actions see it, writing down every statement they send. */
-const recording: Queryable = {
+const recordingOf = (target: () => Queryable): Queryable => ({
   query: <Row>(sql: string, params: readonly unknown[] = []) => {
     recorded.push({ action: currentAction, sql, params });
-    return db.query<Row>(sql, params);
+    return target().query<Row>(sql, params);
   },
-  exec: (sql) => db.exec(sql),
+  exec: (sql) => target().exec(sql),
+});
+const recording: Database = {
+  ...recordingOf(() => db),
+  get kind() {
+    return db.kind;
+  },
+  transaction: (work) => db.transaction((tx) => work(recordingOf(() => tx))),
+  poolStats: () => db.poolStats(),
+  close: () => db.close(),
 };
 
 /** The context each door gives an action (no read cache here: every read reaches the database). */
-const api = (db: Queryable): minitwit.Context => ({ db, source: 'api' });
-const web = (db: Queryable): minitwit.Context => ({ db, source: 'web' });
+const api = (db: Database): minitwit.Context => ({ db, source: 'api' });
+const web = (db: Database): minitwit.Context => ({ db, source: 'web' });
 
-async function as<T>(action: string, run: (db: Queryable) => Promise<T>): Promise<T> {
+async function as<T>(action: string, run: (db: Database) => Promise<T>): Promise<T> {
   currentAction = action;
   try {
     return await run(recording);
