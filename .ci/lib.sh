@@ -37,17 +37,9 @@ ensure_node
 PGHOST_URL=${CI_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
 export SHARED PGHOST_URL
 
-# Installs the Debian packages that are missing.
-ensure_packages() {
-  local missing=() package
-  for package in "$@"; do
-    dpkg-query -W -f='${Status}' "$package" 2> /dev/null | grep -q 'install ok installed' || missing+=("$package")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
-}
+# The working directory is the repository's root (above).
+# shellcheck source=scripts/lib/apt.sh
+source scripts/lib/apt.sh
 
 # The PostgreSQL server at $PGHOST_URL answers: started here if it is this machine's own cluster.
 ensure_postgres() {

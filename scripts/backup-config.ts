@@ -1,8 +1,9 @@
-// The backup tool's own settings (npm run backup and restore), read as the app reads its own (src/config.ts):
+// The backup tool's own settings (npm run backup and restore), read as the app reads its own (src/settings.ts):
 // the app itself only reads the record of the last backup, from the database.
 import { relative, isAbsolute, resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { ConfigError, from, HIDDEN, loadSettings, type Config } from '../src/config.js';
+import type { Config } from '../src/config.js';
+import { ConfigError, from, HIDDEN, loadSettings } from '../src/settings.js';
 
 const BackupSchema = Type.Object({
   dir: from('BACKUP_DIR', Type.String({ minLength: 1, default: './backups' })),

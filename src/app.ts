@@ -6,16 +6,18 @@ import type { Logger } from 'pino';
 import { buildApiApp } from './api/app.js';
 import { startInvalidation } from './caching/invalidation.js';
 import { ReadCache } from './caching/read-cache.js';
-import { acceptsCourseCredentials, type Config } from './config.js';
+import type { Config } from './config.js';
+import { acceptsCourseCredentials } from './api/simulator/credentials.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { backfillNameSkeletons } from './minitwit.js';
-import { capConnectionsPerClient, isTrustedProxy } from './http/connections-per-client.js';
+import { capConnectionsPerClient } from './http/connections-per-client.js';
 import type { Services } from './http/server-options.js';
 import type { AppRole } from './observability/metrics.js';
 import { buildOperationsApp } from './operations/app.js';
 import { instrumentDatabase } from './observability/database-metrics.js';
 import { setHashConcurrency, warmUpHashing } from './passwords.js';
+import { isTrustedProxy } from './trust-proxy.js';
 import { buildWebApp } from './web/app.js';
 
 export interface StartOptions {

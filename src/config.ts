@@ -1,40 +1,19 @@
 // All configuration comes from the environment, is validated here once, and is typed from then on: one flat
-// TypeBox schema, a setting a line, each naming its variable, its limits and its default. Any variable can
-// also be read from the file that `<VARIABLE>_FILE` names (Docker and Swarm secrets are mounted as files).
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { Type, type StaticDecode, type TObject, type TSchema } from '@sinclair/typebox';
-import { TransformDecodeError, Value } from '@sinclair/typebox/value';
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-interface Variable {
-  env: string;
-  /** How an error message may show the value: never for a secret. */
-  show?: (value: string) => string;
-}
-export const HIDDEN = () => '(hidden)';
-/** A setting: `schema` read from the variable `env`. */
-export const from = <T extends TSchema>(env: string, schema: T, show?: Variable['show']): T =>
-  Object.assign(schema, { env, show });
+// TypeBox schema, a setting a line, each naming its variable, its limits and its default (read as
+// src/settings.ts reads any setting, `<VARIABLE>_FILE` included), then the checks across settings.
+import { Type, type StaticDecode } from '@sinclair/typebox';
+import { ConfigError, from, HIDDEN, loadSettings } from './settings.js';
+import { parseTrustProxy } from './trust-proxy.js';
 
 const Int = (env: string, minimum: number, maximum: number | undefined, fallback: number) =>
-  from(env, Type.Integer({ minimum, ...(maximum === undefined ? {} : { maximum }), default: fallback }));
+  from(env, Type.Integer({ minimum, maximum, default: fallback }));
 const Text = (env: string, fallback: string) => from(env, Type.String({ minLength: 1, default: fallback }));
 const Secret = (env: string, minLength: number) =>
   from(env, Type.Optional(Type.String({ minLength })), HIDDEN);
-const Choice = <const T extends string[]>(env: string, choices: T, fallback: T[number]) =>
-  from(
-    env,
-    Type.Unsafe<T[number]>(
-      Type.Union(
-        choices.map((choice) => Type.Literal(choice)),
-        { default: fallback },
-      ),
-    ),
-  );
+const Choice = <const T extends string[]>(env: string, choices: T, fallback: T[number]) => {
+  const literals = choices.map((choice) => Type.Literal(choice));
+  return from(env, Type.Unsafe<T[number]>(Type.Union(literals, { default: fallback })));
+};
 const DAY = 24 * 3600;
 
 /** A database URL as the driver parses it (pg-connection-string: a stand-in host before a socket path). */
@@ -49,64 +28,18 @@ function withoutPassword(url: string): string {
   return parsed.href;
 }
 
-const DatabaseUrl = (env: string) =>
-  from(
-    env,
-    Type.Optional(
-      Type.Transform(Type.String({ pattern: '^postgres(ql)?://' }))
-        .Decode((url) => {
-          if (parseDatabaseUrl(url)) return url;
-          throw new Error(
-            'not a valid URL (postgres://user:password@host:5432/database; percent-encode special characters in the password)',
-          );
-        })
-        .Encode((url) => url),
-    ),
-    withoutPassword,
-  );
-
-function isAddressOrRange(entry: string): boolean {
-  if (entry === 'loopback') return true;
-  const [address = '', bits, ...rest] = entry.split('/');
-  const version = isIP(address);
-  if (version === 0 || rest.length > 0) return false;
-  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
-}
-
-/**
- * TRUST_PROXY: `false`, or exactly the proxies in front: their addresses and networks (`10.251.0.0/24,::1`;
- * `loopback` for one on this host). Nothing broader: the app believes the X-Forwarded-For of whoever
- * connects from them, so they must be the proxies alone. Not `true` (every hop), not a hop count (`1`,
- * which trusted any private address: behind Docker's port proxy or the swarm's ingress every client has
- * one, so any client chose its own address, issue 18, finding 9), not proxy-addr's `uniquelocal` or
- * `linklocal` (every private address again).
- */
-function parseTrustProxy(value: string): false | string[] {
-  const trimmed = value.trim();
-  if (trimmed === 'false' || trimmed === '0') return false;
-  const entries = trimmed.split(',').map((entry) => entry.trim());
-  if (entries.every(isAddressOrRange)) return entries;
+function validUrl(url: string): string {
+  if (parseDatabaseUrl(url)) return url;
   throw new Error(
-    `${whyNotProxies(trimmed, entries)}. Give the proxies' own addresses or network (the swarm's edge network 10.251.0.0/24; Caddy's address under compose.edge.yaml), or false`,
+    'not a valid URL (postgres://user:password@host:5432/database; percent-encode special characters in the password)',
   );
 }
-
-function whyNotProxies(value: string, entries: string[]): string {
-  if (value === 'true')
-    return 'true would trust every hop, so any client could choose the address that is logged and rate-limited';
-  if (/^\d+$/.test(value))
-    return 'a hop count would trust any private address, and behind Docker or the swarm every client has one';
-  const everyPrivate = entries.find((entry) => entry === 'uniquelocal' || entry === 'linklocal');
-  if (everyPrivate) return `${everyPrivate} names every private address, not the proxies`;
-  return 'not a list of IP addresses or CIDR networks';
-}
-
-/**
- * The course's simulator's credentials, published with the course: anyone can read them, and with them
- * post and follow as any user. The embedded database's default (a laptop, a replay); with a server
- * database they must be set explicitly (loadServerConfig), and whenever they are in use a warning says so.
- */
-export const COURSE_SIMULATOR_CREDENTIALS = { username: 'simulator', password: 'super_safe!' } as const;
+const DatabaseUrl = (env: string) => {
+  const url = Type.Transform(Type.String({ pattern: '^postgres(ql)?://' }))
+    .Decode(validUrl)
+    .Encode(String);
+  return from(env, Type.Optional(url), withoutPassword);
+};
 
 const ConfigSchema = Type.Object({
   /** `web` serves the pages, `api` the simulator API, `all` both from one process. */
@@ -168,8 +101,6 @@ const ConfigSchema = Type.Object({
       .Decode(parseTrustProxy)
       .Encode((trust) => String(trust)),
   ),
-
-  // ---- Reply size (issue 18, item 7) ----
   /**
    * The most bytes one API list reply holds (GET /msgs, /msgs/<user>, /fllws/<user>): a list stops at its last
    * whole item within it, and says so (X-Truncated). At least 64 KiB, so that any one message fits (10,000
@@ -182,53 +113,6 @@ export type Config = StaticDecode<typeof ConfigSchema>;
 
 /** How long a whole request may take to arrive (Fastify's requestTimeout; src/http/server-options.ts). */
 export const REQUEST_TIMEOUT_MS = 30_000;
-
-/** `NAME_FILE` read into `NAME` (a file written by `echo` or an editor ends with a newline that is not the value's). */
-function withFiles(env: NodeJS.ProcessEnv, names: string[]): Record<string, string | undefined> {
-  const values: Record<string, string | undefined> = {};
-  for (const name of names) {
-    const file = env[`${name}_FILE`];
-    if (file && env[name]) throw new ConfigError(`Set ${name} or ${name}_FILE, not both`);
-    try {
-      values[name] = file ? readFileSync(file, 'utf8').replace(/\r?\n$/, '') : env[name] || undefined;
-    } catch (error) {
-      throw new ConfigError(`Cannot read ${name}_FILE=${file}: ${(error as Error).message}`);
-    }
-    // A secret mounted from an empty file is a mistake (a secret created from an unset variable), never
-    // a choice: said so, rather than left to a setting's default.
-    if (file && values[name] === '') throw new ConfigError(`${name}_FILE=${file} is empty`);
-  }
-  return values;
-}
-
-/**
- * The settings `schema` declares (a flat object of `from(...)` settings), read from `env`, defaults filled
- * and converted; fails naming the first wrong variable.
- */
-export function loadSettings<S extends TObject>(schema: S, env: NodeJS.ProcessEnv): StaticDecode<S> {
-  const settings = Object.entries(schema.properties) as [string, TSchema & Variable][];
-  const values = withFiles(
-    env,
-    settings.map(([, setting]) => setting.env),
-  );
-  const given = Object.fromEntries(settings.map(([key, setting]) => [key, values[setting.env]]));
-  /** The error for the setting at `path` (`/webPort`), naming its variable. */
-  const invalid = (path: string, why: string) => {
-    const setting = (schema.properties as Record<string, Partial<Variable>>)[path.slice(1)];
-    const value = (setting?.env && values[setting.env]) ?? '';
-    const shown = setting?.show?.(value) ?? value;
-    return new ConfigError(`Invalid environment variable ${setting?.env ?? path}=${shown}: ${why}`);
-  };
-  const converted = Value.Default(schema, Value.Convert(schema, given));
-  const error = Value.Errors(schema, converted).First();
-  if (error) throw invalid(error.path, error.message);
-  try {
-    return Value.Decode(schema, converted);
-  } catch (thrown) {
-    if (!(thrown instanceof TransformDecodeError)) throw thrown;
-    throw invalid(thrown.path, thrown.message);
-  }
-}
 
 /** MiniTwit's settings from `env`, checked one by one and against each other. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -281,20 +165,4 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `Set your own; for the course's simulator, set its values explicitly (or ${unset}_FILE, a secret)`,
     );
   return config;
-}
-
-/** The credentials the simulator API accepts: those set, or the course's. */
-export function simulatorCredentials(config: Config): { username: string; password: string } {
-  return {
-    username: config.simulatorUsername ?? COURSE_SIMULATOR_CREDENTIALS.username,
-    password: config.simulatorPassword ?? COURSE_SIMULATOR_CREDENTIALS.password,
-  };
-}
-
-/** Whether the simulator API accepts the course's published credentials (a warning at start says so). */
-export function acceptsCourseCredentials(config: Config): boolean {
-  const { username, password } = simulatorCredentials(config);
-  return (
-    username === COURSE_SIMULATOR_CREDENTIALS.username && password === COURSE_SIMULATOR_CREDENTIALS.password
-  );
 }

@@ -5,7 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
 import { buildApps, startServices, type RoleApp, type StartedServices } from './app.js';
-import { ConfigError, loadServerConfig, type Config } from './config.js';
+import { loadServerConfig, type Config } from './config.js';
+import { ConfigError } from './settings.js';
 import { createLogger } from './observability/logger.js';
 
 function loadConfigOrExit(): Config {

@@ -1,6 +1,7 @@
 // The security settings: how they are read, their safe defaults, and errors that never show a secret.
 import { describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/settings.js';
 
 const failure = (env: Record<string, string>): string => {
   try {

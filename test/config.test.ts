@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { COURSE_SIMULATOR_CREDENTIALS, loadConfig, simulatorCredentials } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS, simulatorCredentials } from '../src/api/simulator/credentials.js';
 
 test('when nothing is set, then the defaults are the documented ones', () => {
   const config = loadConfig({});

@@ -9,7 +9,7 @@ import { afterAll, expect, test, vi } from 'vitest';
 import { openTestDatabase } from './helpers/database.js';
 import { spawnServer } from './helpers/server-process.js';
 import { SIMULATOR_AUTH } from './helpers/simulator.js';
-import { COURSE_SIMULATOR_CREDENTIALS } from '../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../src/api/simulator/credentials.js';
 
 const COURSE = {
   SIMULATOR_USERNAME: COURSE_SIMULATOR_CREDENTIALS.username,

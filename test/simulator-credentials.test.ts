@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { freePort } from '../scripts/lib/processes.js';
-import { COURSE_SIMULATOR_CREDENTIALS, ConfigError, loadServerConfig } from '../src/config.js';
+import { loadServerConfig } from '../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../src/api/simulator/credentials.js';
+import { ConfigError } from '../src/settings.js';
 import { basicAuthorization } from '../scripts/replay/simulator-requests.js';
 import { spawnServer } from './helpers/server-process.js';
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/api/simulator/credentials.js';
 import { benchChart } from '../benchmark/chart.js';
 import { formatBenchReport } from '../benchmark/report.js';
 import { runBench } from '../benchmark/run.js';

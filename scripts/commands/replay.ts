@@ -2,7 +2,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/api/simulator/credentials.js';
 import { defineCommand, positiveInteger, UsageError } from '../lib/command.js';
 import type { WriteRecord } from '../replay/acknowledged.js';
 import { formatProgress } from '../replay/progress.js';

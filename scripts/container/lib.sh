@@ -41,16 +41,72 @@ require_root() {
   [ "$(id -u)" = 0 ] || die "run as root: buildah without an engine needs root here (chroot isolation, vfs)"
 }
 
-# Installs Debian packages that are missing (apt-get update first, as this machine needs).
-ensure_packages() {
-  local missing=()
-  for package in "$@"; do
-    dpkg-query -W -f='${Status}' "$package" 2> /dev/null | grep -q 'install ok installed' || missing+=("$package")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+# shellcheck source=scripts/lib/apt.sh
+source "$REPO_ROOT/scripts/lib/apt.sh"
+
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+# Where the debootstrap of Debian release $1 (minbase) is kept.
+rootfs_tar() { echo "$CACHE_DIR/debootstrap/$1-minbase.tar"; }
+
+# Debian release $1, minimal, trimmed as Debian's -slim images are (no docs, man pages or locales), with
+# apt's sources and no recommends: debootstrap'd into rootfs_tar, again after MINITWIT_ROOTFS_MAX_AGE_DAYS
+# days (default 7). The base images' stand-ins (make-base.sh, stand-ins.sh) are made from it.
+ensure_rootfs() {
+  local suite=$1 tar dir
+  tar=$(rootfs_tar "$suite")
+  if [ -f "$tar" ] && [ -z "$(find "$tar" -mtime +"${MINITWIT_ROOTFS_MAX_AGE_DAYS:-7}")" ]; then return 0; fi
+  ensure_packages debootstrap debian-archive-keyring
+  dir=$(mktemp -d "$CACHE_DIR/rootfs.XXXXXX")
+  log "debootstrap $suite (minbase) from $MIRROR"
+  debootstrap --variant=minbase --include=ca-certificates "$suite" "$dir" "$MIRROR" > "$CACHE_DIR/debootstrap-$suite.log" 2>&1 \
+    || { tail -20 "$CACHE_DIR/debootstrap-$suite.log" >&2; rm -rf "$dir"; die "debootstrap failed"; }
+  cat > "$dir/etc/dpkg/dpkg.cfg.d/docker-slim" << 'CFG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+CFG
+  printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' > "$dir/etc/apt/apt.conf.d/90-no-recommends"
+  find "$dir/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  rm -rf "$dir"/usr/share/{man,groff,info,lintian,linda,locale}/* "$dir"/var/lib/apt/lists/* \
+    "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb "$dir"/var/log/*.log
+  rm -f "$dir/etc/apt/sources.list"
+  cat > "$dir/etc/apt/sources.list.d/debian.sources" << SOURCES
+Types: deb
+URIs: $MIRROR
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${MIRROR%/debian}/debian-security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+  mkdir -p "$(dirname "$tar")"
+  tar -C "$dir" --numeric-owner -cf "$tar.tmp" .
+  mv "$tar.tmp" "$tar"
+  rm -rf "$dir"
+}
+
+# The official node image's entrypoint, at $1: a first argument that is an option or not a command is
+# given to node.
+write_node_entrypoint() {
+  cat > "$1" << 'ENTRY'
+#!/bin/sh
+set -e
+if [ "${1#-}" != "$1" ] || ! command -v -- "$1" > /dev/null 2>&1; then
+  set -- node "$@"
+fi
+exec "$@"
+ENTRY
+  chmod 0755 "$1"
 }
 
 prepare_buildah() {

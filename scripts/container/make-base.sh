@@ -37,9 +37,7 @@ BASE=$(dockerfile_base_image)
 # The Debian release the tag names (node:24.11.1-trixie-slim: trixie).
 SUITE=$(sed -E 's/.*-(bookworm|trixie)(-slim)?$/\1/' <<< "$BASE")
 case "$SUITE" in bookworm | trixie) ;; *) die "no Debian release in the base image's tag: $BASE" ;; esac
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-ROOTFS_TAR="$CACHE_DIR/debootstrap/$SUITE-minbase.tar"
-MAX_AGE_DAYS=${MINITWIT_ROOTFS_MAX_AGE_DAYS:-7}
+ROOTFS_TAR=$(rootfs_tar "$SUITE")
 
 NODE_BIN=$(readlink -f "$(command -v node)")
 NPM_DIR=$(readlink -f "$(dirname "$(readlink -f "$(command -v npm)")")/..")
@@ -51,53 +49,7 @@ CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 [ -f "$CA_BUNDLE" ] || die "no CA bundle at $CA_BUNDLE"
 
 prepare_buildah
-ensure_packages debootstrap
-
-# Debian, minimal, trimmed as Debian's -slim images are (no docs, man pages or locales).
-make_rootfs() {
-  local dir
-  dir=$(mktemp -d "$CACHE_DIR/rootfs.XXXXXX")
-  log "debootstrap $SUITE (minbase) from $MIRROR"
-  debootstrap --variant=minbase "$SUITE" "$dir" "$MIRROR" > "$CACHE_DIR/debootstrap.log" 2>&1 \
-    || { tail -20 "$CACHE_DIR/debootstrap.log" >&2; rm -rf "$dir"; die "debootstrap failed"; }
-  cat > "$dir/etc/dpkg/dpkg.cfg.d/docker-slim" <<'CFG'
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/man/*
-path-exclude /usr/share/groff/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/lintian/*
-path-exclude /usr/share/linda/*
-path-exclude /usr/share/locale/*
-CFG
-  find "$dir/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
-  rm -rf "$dir"/usr/share/{man,groff,info,lintian,linda,locale}/* "$dir"/var/lib/apt/lists/* \
-    "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb "$dir"/var/log/*.log
-  rm -f "$dir/etc/apt/sources.list"
-  cat > "$dir/etc/apt/sources.list.d/debian.sources" <<SOURCES
-Types: deb
-URIs: $MIRROR
-Suites: $SUITE $SUITE-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: ${MIRROR%/debian}/debian-security
-Suites: $SUITE-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
-  mkdir -p "$(dirname "$ROOTFS_TAR")"
-  tar -C "$dir" --numeric-owner -cf "$ROOTFS_TAR.tmp" .
-  mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"
-  rm -rf "$dir"
-}
-
-if [ ! -f "$ROOTFS_TAR" ] || [ -n "$(find "$ROOTFS_TAR" -mtime +"$MAX_AGE_DAYS")" ]; then
-  make_rootfs
-else
-  log "debootstrap: using the cached $ROOTFS_TAR"
-fi
+ensure_rootfs "$SUITE"
 
 inputs_hash() {
   {
@@ -134,19 +86,10 @@ ln -s node "$root/usr/local/bin/nodejs"
 install -D -m 0644 "$CA_BUNDLE" "$root/etc/ssl/certs/ca-certificates.crt"
 printf 'cafile=/etc/ssl/certs/ca-certificates.crt\nnodedir=/usr/local\n' > "$root/usr/local/etc/npmrc"
 
-# The official image's user, and an entrypoint that behaves like its docker-entrypoint.sh: a first
-# argument that is an option or not a command is given to node.
+# The official image's user and entrypoint.
 chroot "$root" groupadd --gid 1000 node
 chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
-cat > "$root/usr/local/bin/docker-entrypoint.sh" <<'ENTRY'
-#!/bin/sh
-set -e
-if [ "${1#-}" != "$1" ] || ! command -v -- "$1" > /dev/null 2>&1; then
-  set -- node "$@"
-fi
-exec "$@"
-ENTRY
-chmod 0755 "$root/usr/local/bin/docker-entrypoint.sh"
+write_node_entrypoint "$root/usr/local/bin/docker-entrypoint.sh"
 chroot "$root" node --version > /dev/null || die "the stand-in's node does not run"
 
 bah umount "$ctr" > /dev/null

@@ -58,60 +58,18 @@ require_root
 docker info > /dev/null 2>&1 || die "no Docker engine answers (DOCKER_HOST=${DOCKER_HOST:-unset}): scripts/container/engine.sh start"
 
 SUITE=trixie
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 NODE_VERSION=24.11.1
 # The npm that Node.js 24.11.1's official build bundles.
 NPM_VERSION=11.6.2
 STAND_INS="$CACHE_DIR/stand-ins"
-ROOTFS_TAR="$CACHE_DIR/debootstrap/$SUITE-minbase.tar"
+ROOTFS_TAR=$(rootfs_tar "$SUITE")
 BASE=minitwit-ci/$SUITE-minbase:latest
-mkdir -p "$STAND_INS" "$(dirname "$ROOTFS_TAR")"
+mkdir -p "$STAND_INS"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-# --- Debian trixie, minimal, trimmed as Debian's -slim images are -----------------------------------
-ensure_rootfs() {
-  if [ -f "$ROOTFS_TAR" ] && [ -z "$(find "$ROOTFS_TAR" -mtime +7)" ]; then return 0; fi
-  ensure_packages debootstrap debian-archive-keyring
-  local dir
-  dir=$(mktemp -d "$CACHE_DIR/rootfs.XXXXXX")
-  log "debootstrap $SUITE (minbase) from $MIRROR"
-  debootstrap --variant=minbase --include=ca-certificates "$SUITE" "$dir" "$MIRROR" > "$CACHE_DIR/debootstrap-$SUITE.log" 2>&1 \
-    || { tail -20 "$CACHE_DIR/debootstrap-$SUITE.log" >&2; rm -rf "$dir"; die "debootstrap failed"; }
-  cat > "$dir/etc/dpkg/dpkg.cfg.d/docker-slim" << 'CFG'
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/man/*
-path-exclude /usr/share/groff/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/lintian/*
-path-exclude /usr/share/locale/*
-CFG
-  printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' > "$dir/etc/apt/apt.conf.d/90-no-recommends"
-  find "$dir/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
-  rm -rf "$dir"/usr/share/{man,groff,info,lintian,locale}/* "$dir"/var/lib/apt/lists/* \
-    "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb "$dir"/var/log/*.log
-  rm -f "$dir/etc/apt/sources.list"
-  cat > "$dir/etc/apt/sources.list.d/debian.sources" << SOURCES
-Types: deb
-URIs: $MIRROR
-Suites: $SUITE $SUITE-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: ${MIRROR%/debian}/debian-security
-Suites: $SUITE-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
-  tar -C "$dir" --numeric-owner -cf "$ROOTFS_TAR.tmp" .
-  mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"
-  rm -rf "$dir"
-}
-
 ensure_base() {
-  ensure_rootfs
+  ensure_rootfs "$SUITE"
   local want
   want=$(stat -c %Y "$ROOTFS_TAR")
   [ "$(docker image inspect --format '{{index .Config.Labels "org.minitwit.rootfs"}}' "$BASE" 2> /dev/null)" = "$want" ] && return 0
@@ -135,14 +93,7 @@ fetch_node() {
 context_node() {
   local ctx=$1
   cp /etc/ssl/certs/ca-certificates.crt "$ctx/ca-certificates.crt"
-  cat > "$ctx/docker-entrypoint.sh" << 'ENTRY'
-#!/bin/sh
-set -e
-if [ "${1#-}" != "$1" ] || ! command -v -- "$1" > /dev/null 2>&1; then
-  set -- node "$@"
-fi
-exec "$@"
-ENTRY
+  write_node_entrypoint "$ctx/docker-entrypoint.sh"
   cat << DOCKERFILE
 FROM $BASE
 RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
@@ -338,5 +289,5 @@ stand_in() {
   log "stand-in $image: built in $(($(date +%s) - started)) s (runs $runs; $(docker image inspect --format '{{.Size}}' "$image" | numfmt --to=iec) )"
 }
 
-ensure_rootfs
+ensure_rootfs "$SUITE"
 for name in "${WANTED[@]}"; do stand_in "$name"; done

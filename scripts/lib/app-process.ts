@@ -2,7 +2,7 @@
 // which, ready once its operations port's /readyz answers, stopped by its own pid with SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/api/simulator/credentials.js';
 import { SERVER_ENTRY } from './paths.js';
 import { freePort, waitForHttp } from './processes.js';
 

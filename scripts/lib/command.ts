@@ -4,7 +4,8 @@
 import type { parseArgs, ParseArgsConfig } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import { startDatabase, type StartOptions } from '../../src/app.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/settings.js';
 import type { Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/api/simulator/credentials.js';
 import type { CheckDatabase } from './database.js';
 import { findExecutable } from './executables.js';
 import { REPO_ROOT } from '../lib/paths.js';

@@ -1,5 +1,5 @@
 // What the course's simulator sends for each scenario action, and how it judges the reply.
-import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/api/simulator/credentials.js';
 import type { HttpOutcome, HttpRequest } from './http.js';
 import type { ActionKind, ScenarioAction } from './scenario-file.js';
 

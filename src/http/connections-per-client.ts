@@ -5,32 +5,9 @@
 // address, an IPv6 /64. The address is the socket's: no header has arrived when a connection opens. So
 // a proxy TRUST_PROXY names, which carries many clients, is not capped as one; it reads whole headers
 // before it forwards a request (Caddy does), which takes slow-header clients off our connections.
-import { BlockList, isIPv4, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Server } from 'node:http';
 import { clientKey } from '../abuse-limits.js';
-import type { Config } from '../config.js';
-
-/** Whether `address` is one of the proxies TRUST_PROXY names (addresses, CIDR networks, `loopback`). */
-export function isTrustedProxy(trustProxy: Config['trustProxy']): (address: string) => boolean {
-  if (trustProxy === false) return () => false;
-  const proxies = new BlockList();
-  for (const entry of trustProxy) {
-    if (entry === 'loopback') {
-      proxies.addSubnet('127.0.0.0', 8, 'ipv4');
-      proxies.addAddress('::1', 'ipv6');
-      continue;
-    }
-    const [address = '', bits] = entry.split('/');
-    const type = isIPv4(address) ? 'ipv4' : 'ipv6';
-    if (bits === undefined) proxies.addAddress(address, type);
-    else proxies.addSubnet(address, Number(bits), type);
-  }
-  return (address) => {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-    if (mapped) return proxies.check(mapped, 'ipv4');
-    return proxies.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
-  };
-}
 
 /**
  * Closes a new connection at once when its client already holds `limit` open ones on `server`; a proxy

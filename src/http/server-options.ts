@@ -31,7 +31,7 @@ export function serverOptions(
     // and would also silence the default error handler): the observability plugin logs one ECS line per
     // request instead, and every line logged for a request carries its id as `http.request.id`.
     logController: new MinitwitLogController(),
-    // Exactly the proxies TRUST_PROXY names (src/config.ts: never a hop count, never every hop).
+    // Exactly the proxies TRUST_PROXY names (src/trust-proxy.ts: never a hop count, never every hop).
     trustProxy: services.config.trustProxy,
     bodyLimit,
     // Keep a proxy's or client's request id when it is sane, so a request can be followed across hops.

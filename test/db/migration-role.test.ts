@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { startDatabase } from '../../src/app.js';
-import { ConfigError } from '../../src/config.js';
+import { ConfigError } from '../../src/settings.js';
 import type { Database } from '../../src/db/index.js';
 import { loadMigrations, migrate } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';

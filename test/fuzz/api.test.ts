@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startApi, type TestApp } from '../helpers/app.js';
 import { basicAuthorization } from '../../scripts/replay/simulator-requests.js';
-import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/api/simulator/credentials.js';
 import { register, SIMULATOR_AUTH, sim } from '../helpers/simulator.js';
 import {
   anyText,

@@ -1,10 +1,10 @@
 // Small factories for simulator API tests: requests exactly as the course's simulator sends them.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-// The simulator's credentials are the course's (src/config.ts COURSE_SIMULATOR_CREDENTIALS), which the test
-// apps set explicitly (test/helpers/app.ts testConfig), sent through the replay tool's header;
-// test/scripts/simulator-requests.test.ts pins them to the course's.
+// The simulator's credentials are the course's (COURSE_SIMULATOR_CREDENTIALS in
+// src/api/simulator/credentials.ts), which the test apps set explicitly (test/helpers/app.ts testConfig),
+// sent through the replay tool's header; test/scripts/simulator-requests.test.ts pins them to the course's.
 import { basicAuthorization, SIMULATOR_AUTHORIZATION } from '../../scripts/replay/simulator-requests.js';
-import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/api/simulator/credentials.js';
 
 /** The Authorization header the course's simulator sends (the credentials the test apps are given). */
 export const SIMULATOR_AUTH = SIMULATOR_AUTHORIZATION;

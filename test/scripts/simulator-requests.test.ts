@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseScenario } from '../../scripts/replay/scenario-file.js';
-import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/config.js';
+import { COURSE_SIMULATOR_CREDENTIALS } from '../../src/api/simulator/credentials.js';
 import {
   basicAuthorization,
   judgeOutcome,
