@@ -3,14 +3,19 @@
 # Images are pushed over the registry's HTTP API with curl (an OCI index, later a single manifest under
 # the same tag), then a stack file naming 127.0.0.1:PORT/pins/app:1.0: --update pins the registry's
 # digest; --check passes; the tag moved: --check shows it and still passes; a pin the registry does not
-# have, and an unpinned image, exit 1. The registry is started here and stopped by its pid; its data
-# and the files are in a temporary directory, removed at the end.
+# have, and an unpinned image, exit 1; then through a proxy that wants a bearer token first (the
+# exchange public registries ask for). The registry and the proxy are started here and stopped by their
+# pids; the data and the files are in a temporary directory, removed at the end.
 source "$(dirname "$0")/../lib.sh"
 ensure_packages docker-registry curl
 work=$(mktemp -d)
-registry_pid=""
+registry_pid="" proxy_pid=""
 stop() {
-  [ -z "$registry_pid" ] || { kill "$registry_pid" 2> /dev/null || true; wait "$registry_pid" 2> /dev/null || true; }
+  local pid
+  for pid in $proxy_pid $registry_pid; do
+    kill "$pid" 2> /dev/null || true
+    wait "$pid" 2> /dev/null || true
+  done
   rm -rf "$work"
 }
 trap stop EXIT
@@ -132,6 +137,52 @@ sed -i "s#image: $IMAGE:1.0@$absent#image: $IMAGE:9.9#" "$stack"
 cp "$stack" "$work/before"
 expect 1 "--update of a tag the registry does not have" --update
 cmp -s "$stack" "$work/before" || fail "--update changed the file although it failed"
+
+# A registry that wants a token, as Docker Hub, quay.io and docker.elastic.co do: a proxy in front of ours
+# answers 401 with `WWW-Authenticate: Bearer realm=...` unless the request carries the token its realm
+# gives for exactly that service and scope.
+# shellcheck disable=SC2016 # the template strings are JavaScript's
+node -e '
+const http = require("node:http");
+const upstream = Number(process.argv[1]);
+const server = http.createServer((request, reply) => {
+  const url = new URL(request.url, "http://proxy");
+  if (url.pathname === "/token") {
+    const granted = url.searchParams.get("service") === "pins-test" &&
+      url.searchParams.get("scope") === "repository:pins/app:pull";
+    console.error(granted ? "token granted" : `token refused: ${url.search}`);
+    reply.writeHead(granted ? 200 : 403, { "content-type": "application/json" });
+    return reply.end(granted ? JSON.stringify({ token: "granted-token", expires_in: 300 }) : "{}");
+  }
+  if (request.headers.authorization !== "Bearer granted-token") {
+    reply.writeHead(401, {
+      "www-authenticate": `Bearer realm="http://${request.headers.host}/token",service="pins-test",scope="repository:pins/app:pull"`,
+    });
+    return reply.end();
+  }
+  const headers = { ...request.headers, host: `127.0.0.1:${upstream}` };
+  delete headers.authorization;
+  const onward = http.request({ host: "127.0.0.1", port: upstream, method: request.method, path: request.url, headers },
+    (answer) => { reply.writeHead(answer.statusCode, answer.headers); answer.pipe(reply); });
+  request.pipe(onward);
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+' "$port" > "$work/proxy.port" 2> "$work/proxy.log" &
+proxy_pid=$!
+for _ in $(seq 50); do [ -s "$work/proxy.port" ] && break; sleep 0.2; done
+[ -s "$work/proxy.port" ] || { echo "the token proxy did not start" >&2; cat "$work/proxy.log" >&2; exit 1; }
+BEHIND_TOKEN=localhost:$(cat "$work/proxy.port")/pins/app
+cat > "$stack" << YAML
+services:
+  app:
+    image: $BEHIND_TOKEN:1.0
+YAML
+expect 0 "--update through a registry that wants a token" --update
+grep -qxF "    image: $BEHIND_TOKEN:1.0@$second" "$stack" || fail "the stack file does not name $BEHIND_TOKEN:1.0@$second"
+expect 0 "--check through a registry that wants a token" --check
+shows "$second (the tag's digest now)"
+grep -qx "token granted" "$work/proxy.log" || fail "no token was asked for"
+! grep -q "token refused" "$work/proxy.log" || fail "a token was asked for the wrong service or scope: $(cat "$work/proxy.log")"
 
 [ "$failed" = 0 ] || { echo "registry log:" >&2; cat "$work/registry.log" >&2; exit 1; }
 echo "image pins: every case as expected"
