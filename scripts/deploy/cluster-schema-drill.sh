@@ -23,34 +23,52 @@ schema_column_state() {
     || echo unknown
 }
 
+# schema_build RELEASE: its image minitwit:schema-RELEASE on node 1; exit code in $DIR/build-RELEASE.rc.
+schema_build() {
+  local dir code=0
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/minitwit-schema-$1.XXXXXX")
+  scripts/drill/schema-change/source-tree.sh "$1" "$dir" > "$DIR/build-$1.log" 2>&1 || code=$?
+  if [ "$code" != 0 ]; then
+    :
+  elif [ "$1" = drop ]; then
+    # Contract's image with drop's migrations: what a build of drop's tree makes (its code is contract's;
+    # the build copies the SQL files as they are), without compiling it all again.
+    printf 'FROM minitwit:schema-contract\nCOPY . /app/dist/src/db/migrations/\n' \
+      | on 1 docker build --quiet --label "org.minitwit.schema-change=$1" --tag "minitwit:schema-$1" \
+        --file - "$dir/src/db/migrations" >> "$DIR/build-$1.log" 2>&1 || code=$?
+  else
+    on 1 docker build --quiet --target app --label "org.minitwit.schema-change=$1" --tag "minitwit:schema-$1" \
+      "$dir" >> "$DIR/build-$1.log" 2>&1 || code=$?
+  fi
+  rm -rf "$dir"
+  echo "$code" > "$DIR/build-$1.rc"
+}
+
 schema_change_drill() {
-  local t release code dir images=() n
+  local t release code images=() n build_pids=()
   log "schema change: messages.text replaced by messages.content in three releases rolled under a replay"
   t=$(now_ms)
+  # expand and contract built side by side (each its own compile), then drop from contract's image.
+  schema_build expand &
+  build_pids+=($!)
+  schema_build contract &
+  build_pids+=($!)
+  wait "${build_pids[@]}"
+  schema_build drop
   for release in expand contract drop; do
-    dir=$(mktemp -d "${TMPDIR:-/tmp}/minitwit-schema-$release.XXXXXX")
-    scripts/drill/schema-change/source-tree.sh "$release" "$dir"
-    code=0
-    if [ "$release" = drop ]; then
-      # Contract's image with drop's migrations: what a build of drop's tree makes (its code is contract's;
-      # the build copies the SQL files as they are), without compiling it all again.
-      printf 'FROM minitwit:schema-contract\nCOPY . /app/dist/src/db/migrations/\n' \
-        | on 1 docker build --quiet --label "org.minitwit.schema-change=$release" --tag "minitwit:schema-$release" \
-          --file - "$dir/src/db/migrations" > "$DIR/build-$release.log" 2>&1 || code=$?
-    else
-      on 1 docker build --quiet --target app --label "org.minitwit.schema-change=$release" --tag "minitwit:schema-$release" \
-        "$dir" > "$DIR/build-$release.log" 2>&1 || code=$?
+    if [ "$(cat "$DIR/build-$release.rc" 2> /dev/null)" != 0 ]; then
+      tail -20 "$DIR/build-$release.log" >&2
+      fail "schema change: the $release build failed"
+      return
     fi
-    rm -rf "$dir"
-    [ "$code" = 0 ] || { tail -20 "$DIR/build-$release.log" >&2; fail "schema change: the $release build failed"; return; }
     images+=("minitwit:schema-$release")
   done
   for n in 2 3; do on 1 docker save "${images[@]}" | on "$n" docker load --quiet > /dev/null; done
   figure "schema change: 3 releases built, loaded into nodes 2, 3" "$(secs "$(($(now_ms) - t))") s"
 
-  node dist/scripts/minitwit.js scenario --actions "${SCHEMA_ACTIONS:-9000}" --seed cluster-schema \
+  node dist/scripts/minitwit.js scenario --actions "${SCHEMA_ACTIONS:-12000}" --seed cluster-schema \
     --user-suffix " schema" --out "$DIR/schema.csv" > /dev/null
-  start_replay schema "$DIR/schema.csv" "${SCHEMA_ACTIONS:-9000}"
+  start_replay schema "$DIR/schema.csv" "${SCHEMA_ACTIONS:-12000}"
   # Users registered and messages written by the release before expand first.
   sleep 10
   for release in expand contract drop; do
