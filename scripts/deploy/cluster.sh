@@ -25,7 +25,10 @@
 #             run their full replicas on nodes 1 and 3; with it a manager lost, release 2 (another image)
 #             succeeds with 2 of 3 managers and passes the smoke test through the edge; the link back, the
 #             time until node 2 is Ready. --loss-replay: the loss under a replay as well (its errors
-#             printed, not judged: not green yet, see deploy/swarm/README.md).
+#             printed, not judged: not green yet, see deploy/swarm/README.md);
+#         (d) a schema change (messages.text replaced by messages.content) in three releases built with
+#             scripts/drill/schema-change, each rolled across the three nodes under a replay through the
+#             edge (scripts/deploy/cluster-schema-drill.sh): 0 errors, every acknowledged write in the database.
 #   up    the same up to the checks, then leaves the cluster running and prints how to reach it (a
 #         developer's three nodes: DOCKER_HOST of each, `ip netns exec NODE ...` for the edge).
 #   down  stops what `up` started in DIR: the stack, the swarm, the three engines by their pids, the
@@ -389,6 +392,7 @@ if $FAULTS; then
     return 1
   }
   node2_link=$(sed -n 's/^HOST_IF=//p' "$DIR/node2/engine.state")
+  source scripts/deploy/cluster-schema-drill.sh
 
   # --- (a) a worker drained for maintenance, then brought back, under a replay: no error ----------------------
   # Node 2 runs web and api replicas and nothing pinned. Back in service, the replicas do not move to it by
@@ -499,6 +503,10 @@ if $FAULTS; then
   else
     fail "node 2 not Ready within 120 s of its link coming back ($leaderless polls answered: no leader)"
   fi
+
+  # --- (d) a column replaced in three releases rolled under a replay: no error, no write lost -------------
+  # Last: release 2 (the loss drill's) is this checkout's code, which reads the column the drill drops.
+  schema_change_drill
 fi
 
 figure "cluster (the whole)" "$(($(date +%s) - started)) s"
