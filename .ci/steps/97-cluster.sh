@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Three nodes for real: a swarm of three engines and three managers, a drain under a replay, a lost node, a release without it, a schema change rolled under a replay.
+# Three nodes for real: a swarm of three engines and three managers, a drain under a replay, a lost node, a release without it.
 # scripts/deploy/cluster.sh test --faults (its header says what it checks): three Docker Engines, each in a
 # network namespace of its own (not steps 90's and 95's: other data roots, sockets, namespaces and
 # addresses, so that they can run at once), a swarm of three managers, the database labelled on node 3 by
@@ -7,9 +7,8 @@
 # every replica where production puts it. Then, under a replay through the edge: node 2 drained and
 # brought back (no error, every acknowledged write in the database); node 2 lost (its link cut): the time
 # to full replicas printed, and a release while it is gone (2 of 3 managers) succeeds and passes the smoke
-# test. Last, a schema change under a replay: messages.text replaced by messages.content in three releases
-# (expand, contract, drop: scripts/drill/schema-change) rolled across the three nodes, no error, no
-# acknowledged write lost. Prints its figures. (The loss under a replay, --loss-replay, is not green yet: not run here.)
+# test. Prints its figures. (The schema change under a replay, --schema-change, has not run to the end yet:
+# not run here.) (The loss under a replay, --loss-replay, is not green yet: not run here.)
 # Bounded: stopped (and cleaned up) after CLUSTER_TIMEOUT seconds (default 900). Runs as root. Leaves no
 # process, mount, namespace, swarm or iptables rule behind; each engine's images stay in its data root
 # under $MINITWIT_CI_CACHE (cluster-engine, cluster-engine-2, cluster-engine-3) for the next run.

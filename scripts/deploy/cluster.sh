@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: scripts/deploy/cluster.sh test [--faults [--loss-replay]] [--csv FILE] [--rate N]
+# Usage: scripts/deploy/cluster.sh test [--faults [--loss-replay] [--schema-change]] [--csv FILE] [--rate N]
 #        scripts/deploy/cluster.sh up --dir DIR      (then: scripts/deploy/cluster.sh down --dir DIR)
 #
 # A swarm of three hosts on this machine, as production runs it (deploy/terraform: a manager, a worker and
@@ -26,9 +26,10 @@
 #             succeeds with 2 of 3 managers and passes the smoke test through the edge; the link back, the
 #             time until node 2 is Ready. --loss-replay: the loss under a replay as well (its errors
 #             printed, not judged: not green yet, see deploy/swarm/README.md);
-#         (d) a schema change (messages.text replaced by messages.content) in three releases built with
-#             scripts/drill/schema-change, each rolled across the three nodes under a replay through the
-#             edge (scripts/deploy/cluster-schema-drill.sh): 0 errors, every acknowledged write in the database.
+#         (d) --schema-change: a schema change (messages.text replaced by messages.content) in three
+#             releases built with scripts/drill/schema-change, each rolled across the three nodes under a
+#             replay through the edge (scripts/deploy/cluster-schema-drill.sh): 0 errors, every acknowledged
+#             write in the database. Not run to the end yet (see deploy/swarm/README.md): not in CI.
 #   up    the same up to the checks, then leaves the cluster running and prints how to reach it (a
 #         developer's three nodes: DOCKER_HOST of each, `ip netns exec NODE ...` for the edge).
 #   down  stops what `up` started in DIR: the stack, the swarm, the three engines by their pids, the
@@ -42,12 +43,13 @@ cd "$REPO_ROOT"
 
 command=${1:-}
 shift || true
-DIR="" FAULTS=false LOSS_REPLAY=false csv="${SHARED_DIR:-../shared}/data/minitwit_scenario.csv" rate=40
+DIR="" FAULTS=false LOSS_REPLAY=false SCHEMA_CHANGE=false csv="${SHARED_DIR:-../shared}/data/minitwit_scenario.csv" rate=40
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR=${2:?}; shift ;;
     --faults) FAULTS=true ;;
     --loss-replay) LOSS_REPLAY=true ;;
+    --schema-change) SCHEMA_CHANGE=true ;;
     --csv) csv=${2:?}; shift ;;
     --rate) rate=${2:?}; shift ;;
     -h | --help) usage_from_header "$0"; exit 0 ;;
@@ -506,7 +508,7 @@ if $FAULTS; then
 
   # --- (d) a column replaced in three releases rolled under a replay: no error, no write lost -------------
   # Last: release 2 (the loss drill's) is this checkout's code, which reads the column the drill drops.
-  schema_change_drill
+  if $SCHEMA_CHANGE; then schema_change_drill; fi
 fi
 
 figure "cluster (the whole)" "$(($(date +%s) - started)) s"
