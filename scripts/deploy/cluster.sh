@@ -442,10 +442,12 @@ if $FAULTS; then
       node2_replicas+=" $(on 2 docker inspect --format "{{(index .NetworkSettings.Networks \"${STACK}_edge\").IPAddress}}" "$id")"
     done
   done
-  # edge_lists_node2: whether the edge's DNS still gives any of them.
+  # edge_lists_node2: whether the edge's DNS still gives any of them (the edge's container found each time:
+  # a restarted edge is another container).
   edge_lists_node2() {
-    local listed
-    listed=$(on 1 timeout 10 docker exec "$edge" getent ahostsv4 tasks.minitwit-web tasks.minitwit-api | awk '{ print $1 }' | sort -u) \
+    local listed edge_now
+    edge_now=$(on 1 docker ps -q --filter "label=com.docker.swarm.service.name=${STACK}_edge" | head -1)
+    listed=$(on 1 timeout 10 docker exec "$edge_now" getent ahostsv4 tasks.minitwit-web tasks.minitwit-api | awk '{ print $1 }' | sort -u) \
       || return 0
     for address in $node2_replicas; do grep -qxF "$address" <<< "$listed" && return 0; done
     return 1
