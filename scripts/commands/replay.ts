@@ -9,6 +9,7 @@ import { formatProgress } from '../replay/progress.js';
 import { formatReport } from '../replay/report.js';
 import { replay, UnreachableApiError } from '../replay/run.js';
 import { parseScenario } from '../replay/scenario-file.js';
+import type { TimedError } from '../replay/stats.js';
 import { basicAuthorization } from '../replay/simulator-requests.js';
 
 const USAGE = `Usage: minitwit replay --url URL --csv FILE [options]
@@ -32,6 +33,8 @@ then checks GET /latest and every registered user's message count and follows.
                      kind, user, text or target, and whether the server acknowledged it with a 2xx
                      ("acknowledged": false: no reply, a 5xx or a connection error, so it may or may not
                      have happened; refusals (4xx) are left out). minitwit check-acknowledged reads it.
+  --errors FILE      write one JSON line per error: action id, kind, user, what went wrong, and when its
+                     request was sent and ended (sentAtMs, endedAtMs: epoch milliseconds)
   --json             also print the report as JSON on stdout (the text report then goes to stderr)
   --quiet            no progress lines
   --help             this text
@@ -64,6 +67,7 @@ export const run = defineCommand(
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       acknowledged: { type: 'string' },
+      errors: { type: 'string' },
     },
   },
   async ({ values }, io) => {
@@ -86,13 +90,24 @@ export const run = defineCommand(
     }
     const total = actions.length;
     let writes: WriteStream | undefined;
-    try {
-      writes = values.acknowledged === undefined ? undefined : await openWriteLog(values.acknowledged);
-    } catch (error) {
-      io.err(`replay: cannot write ${values.acknowledged}: ${(error as Error).message}`);
-      return 2;
+    let errorLog: WriteStream | undefined;
+    for (const [option, path] of [
+      ['acknowledged', values.acknowledged],
+      ['errors', values.errors],
+    ] as const) {
+      if (path === undefined) continue;
+      try {
+        const stream = await openWriteLog(path);
+        if (option === 'acknowledged') writes = stream;
+        else errorLog = stream;
+      } catch (error) {
+        writes?.end();
+        io.err(`replay: cannot write ${path}: ${(error as Error).message}`);
+        return 2;
+      }
     }
     const log = writes;
+    const errors = errorLog;
     let report;
     try {
       report = await replay({
@@ -105,6 +120,7 @@ export const run = defineCommand(
         keepAlive: values['keep-alive'],
         authorization: basicAuthorization(values.user, values.password),
         ...(log ? { onWrite: (record: WriteRecord) => log.write(`${JSON.stringify(record)}\n`) } : {}),
+        ...(errors ? { onError: (error: TimedError) => errors.write(`${JSON.stringify(error)}\n`) } : {}),
         ...(values.quiet
           ? {}
           : { onProgress: (stats, seconds) => io.err(formatProgress(stats, total, seconds)) }),
@@ -114,8 +130,10 @@ export const run = defineCommand(
       io.err(`replay: the API does not answer, nothing was sent: ${error.message}`);
       return 2;
     } finally {
-      writes?.end();
-      if (writes) await finished(writes);
+      for (const stream of [writes, errorLog]) {
+        stream?.end();
+        if (stream) await finished(stream);
+      }
     }
     if (values.json) {
       io.err(formatReport(report));

@@ -8,7 +8,7 @@ import type { LatestCheck, ReplayReport } from './report.js';
 import type { ScenarioAction } from './scenario-file.js';
 import { actionDependencies, runWithDependencies, withLastActionLast } from './scheduler.js';
 import { judgeOutcome, simulatorRequest } from './simulator-requests.js';
-import { ReplayStats, summariseLatencies } from './stats.js';
+import { describeResult, ReplayStats, summariseLatencies, type TimedError } from './stats.js';
 
 export interface ReplayOptions {
   url: string;
@@ -29,6 +29,8 @@ export interface ReplayOptions {
   checkTimeoutMs?: number;
   /** Called for each write sent that may have changed something (see acknowledged.ts), as it is answered. */
   onWrite?: (record: WriteRecord) => void;
+  /** Called for each error (wrong status, timeout, connection error) as its request ends. */
+  onError?: (error: TimedError) => void;
   /** Called about every `progressIntervalMs` while actions are sent. */
   onProgress?: (stats: ReplayStats, elapsedSeconds: number) => void;
   progressIntervalMs?: number;
@@ -74,8 +76,21 @@ async function sendAll(
     await runWithDependencies(dependencies, options.concurrency, async (position) => {
       const action = actions[position]!;
       await pace();
+      const sentAtMs = Date.now();
       const outcome = await client.send(simulatorRequest(action, giveUpMs));
-      stats.record(action, judgeOutcome(action.kind, outcome, options.timeoutMs));
+      const result = judgeOutcome(action.kind, outcome, options.timeoutMs);
+      stats.record(action, result);
+      const error = options.onError && describeResult(result);
+      if (error !== undefined) {
+        options.onError?.({
+          id: action.id,
+          action: action.kind,
+          user: action.user,
+          error,
+          sentAtMs,
+          endedAtMs: Date.now(),
+        });
+      }
       const record = options.onWrite && writeRecord(action, outcome);
       if (record) options.onWrite?.(record);
     });

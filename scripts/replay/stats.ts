@@ -10,6 +10,30 @@ export interface ErrorSample {
   error: string;
 }
 
+/** An error with when its request was sent and when it ended (epoch ms): what a drill needs to tell which
+ * errors a fault it caused at a known time could explain. */
+export interface TimedError extends ErrorSample {
+  sentAtMs: number;
+  endedAtMs: number;
+}
+
+/** What went wrong, in a few words, or undefined when nothing did. */
+export function describeResult(result: ActionResult): string | undefined {
+  switch (result.kind) {
+    case 'ok':
+    case 'username-taken':
+      return undefined;
+    case 'wrong-status':
+      return `status ${result.status}: ${result.errorMessage}`;
+    case 'timeout':
+      return result.late
+        ? `timeout: answered ${result.late.status} after ${Math.round(result.late.latencyMs)} ms`
+        : 'timeout: no reply';
+    case 'connection':
+      return `connection: ${result.message}`;
+  }
+}
+
 const SAMPLES_KEPT = 10;
 
 export interface LatencySummary {
@@ -81,28 +105,24 @@ export class ReplayStats {
         const byStatus = (this.wrongStatus[action.kind] ??= {});
         byStatus[result.status] = (byStatus[result.status] ?? 0) + 1;
         this.wrongStatusTotal++;
-        this.sample(action, `status ${result.status}: ${result.errorMessage}`);
+        this.sample(action, result);
         return;
       }
       case 'timeout':
         this.timeouts++;
         this.timeoutsByAction[action.kind]++;
-        this.sample(
-          action,
-          result.late
-            ? `timeout: answered ${result.late.status} after ${Math.round(result.late.latencyMs)} ms`
-            : 'timeout: no reply',
-        );
+        this.sample(action, result);
         return;
       case 'connection':
         this.connectionErrors++;
-        this.sample(action, `connection: ${result.message}`);
+        this.sample(action, result);
         return;
     }
   }
 
-  private sample(action: ScenarioAction, error: string): void {
-    if (this.samples.length < SAMPLES_KEPT) {
+  private sample(action: ScenarioAction, result: ActionResult): void {
+    const error = describeResult(result);
+    if (error !== undefined && this.samples.length < SAMPLES_KEPT) {
       this.samples.push({ id: action.id, action: action.kind, user: action.user, error });
     }
   }

@@ -1,10 +1,11 @@
 // Boots the real API on a port and replays through real HTTP, as an operator would.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run as replay } from '../../scripts/commands/replay.js';
 import type { ReplayReport } from '../../scripts/replay/report.js';
+import type { TimedError } from '../../scripts/replay/stats.js';
 import { formatScenario } from '../../scripts/replay/scenario-file.js';
 import { generateScenario } from '../../scripts/scenario/generate.js';
 import { startApi, type TestApp } from '../helpers/app.js';
@@ -77,7 +78,7 @@ describe('replay against the real API', () => {
     expect(out.join('\n')).toMatch(/--rate/);
   });
 
-  test('actions of an unregistered user are counted as wrong-status errors and fail the run', async () => {
+  test('actions of an unregistered user are counted as wrong-status errors, logged with --errors, and fail the run', async () => {
     const lines = [
       '1000\t0\t1\tregister\tErr Or\tErr+Or@x.dk\tp"w\\d',
       '1001\t0\t2\ttweet\tNo Body\thello',
@@ -85,12 +86,41 @@ describe('replay against the real API', () => {
       '1003\t0\t4\tregister\tErr Or\tErr+Or@x.dk\tagain',
       '1004\t0\t5\ttweet\tErr Or\tstill “fine”',
     ];
+    const errorLog = join(dir, 'errors.jsonl');
+    const before = Date.now();
     const { exitCode, report } = await replayFile(
       'errors.csv',
       `${lines.join('\n')}\n`,
       '--concurrency',
       '2',
+      '--errors',
+      errorLog,
     );
+    const logged = readFileSync(errorLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as TimedError);
+    expect(
+      logged.map(({ id, action, user, error }) => ({ id, action, user, error })).sort((a, b) => a.id - b.id),
+    ).toEqual([
+      {
+        id: 1001,
+        action: 'tweet',
+        user: 'No Body',
+        error: expect.stringMatching(/^status 404: /) as unknown,
+      },
+      {
+        id: 1002,
+        action: 'follow',
+        user: 'Err Or',
+        error: expect.stringMatching(/^status 404: /) as unknown,
+      },
+    ]);
+    for (const { sentAtMs, endedAtMs } of logged) {
+      expect(sentAtMs).toBeGreaterThanOrEqual(before);
+      expect(endedAtMs).toBeGreaterThanOrEqual(sentAtMs);
+      expect(endedAtMs).toBeLessThanOrEqual(Date.now());
+    }
     expect(report.errors.wrongStatus).toEqual({
       total: 2,
       byAction: { tweet: { 404: 1 }, follow: { 404: 1 } },
