@@ -14,7 +14,7 @@ import { signIn } from '../lib/http.js';
 import { SIMULATOR_AUTHORIZATION } from '../replay/simulator-requests.js';
 
 /** Phases and how long each took, printed at the end. */
-export class Clock {
+class Clock {
   readonly phases: [string, number][] = [];
 
   async time<T>(phase: string, work: () => Promise<T>): Promise<T> {
@@ -41,7 +41,7 @@ export function check(ok: boolean, message: string): void {
 }
 
 /** Databases the drill made on the server (dropped at the end, whatever happens). */
-export class Databases {
+class Databases {
   private readonly made: string[] = [];
   constructor(
     private readonly adminUrl: string,
