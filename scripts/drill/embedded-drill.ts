@@ -1,32 +1,17 @@
 // The move from the embedded database to a server, drilled: the app on PGlite takes part of the course's
 // scenario, is stopped, backed up (pglite-tools' pg_dump), the backup restored onto a PostgreSQL server,
 // and the app started there must answer every page and API call as it did on PGlite.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  check,
-  Clock,
-  Databases,
-  differences,
-  digestsOf,
-  runScript,
-  signInWorks,
-  snapshotReplies,
-  startServer,
-} from './harness.js';
+import * as drill from './harness.js';
 import { busiestUser } from './restore-drill.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { inventory } from '../backup/inventory.js';
 
+const { check, differences, digestsOf, runScript, signInWorks, snapshotReplies, startServer } = drill;
+
 export async function embeddedDrill(csv: string, adminUrl: string, limit: number): Promise<void> {
-  const clock = new Clock();
-  const dbs = new Databases(adminUrl);
-  const work = mkdtempSync(join(tmpdir(), 'minitwit-embedded-drill-'));
-  const log = join(work, 'app.log');
-  const dataDir = join(work, 'data');
-  const apps: { stop(): Promise<void> }[] = [];
-  try {
+  await drill.runDrill('embedded-drill', adminUrl, async ({ clock, dbs, work, log, apps }) => {
+    const dataDir = join(work, 'data');
     const { user, password } = await busiestUser(csv, limit);
     const app = await clock.time('start the app on the embedded database', () =>
       startServer({ DATA_DIR: dataDir }, log),
@@ -55,11 +40,7 @@ export async function embeddedDrill(csv: string, adminUrl: string, limit: number
       runScript('backup', [], { DATA_DIR: dataDir, BACKUP_DIR: join(work, 'backups') }),
     );
     console.log(output.split('\n')[0]);
-    const file = join(
-      work,
-      'backups',
-      readdirSync(join(work, 'backups')).find((f) => f.endsWith('.sql.gz'))!,
-    );
+    const file = drill.backupIn(join(work, 'backups'));
     const server = await dbs.create('from_embedded');
     await clock.time('restore it onto the PostgreSQL server', () =>
       runScript('restore', [file], { DATABASE_URL: server }),
@@ -79,11 +60,7 @@ export async function embeddedDrill(csv: string, adminUrl: string, limit: number
     await clock.time('back up the server database', () =>
       runScript('backup', [], { DATABASE_URL: server, BACKUP_DIR: join(work, 'server-backups') }),
     );
-    const back = join(
-      work,
-      'server-backups',
-      readdirSync(join(work, 'server-backups')).find((f) => f.endsWith('.sql.gz'))!,
-    );
+    const back = drill.backupIn(join(work, 'server-backups'));
     await clock.time('restore that into a new embedded database', () =>
       runScript('restore', [back], { DATA_DIR: join(work, 'data2') }),
     );
@@ -95,10 +72,5 @@ export async function embeddedDrill(csv: string, adminUrl: string, limit: number
       differences(serverDigests, embeddedDigests) === '',
       'and back: the server database restored into a new embedded one, every table equal',
     );
-  } finally {
-    for (const app of apps) await app.stop();
-    await dbs.dropAll();
-    rmSync(work, { recursive: true, force: true });
-    clock.report();
-  }
+  });
 }

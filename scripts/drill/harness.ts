@@ -2,6 +2,9 @@
 // as real processes from dist/ (as in production), pages fetched over HTTP, and a clock for each phase.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { openPostgres } from '../../src/db/postgres.js';
 import { inventory, type TableInventory } from '../backup/inventory.js';
@@ -11,7 +14,7 @@ import { signIn } from '../lib/http.js';
 import { SIMULATOR_AUTHORIZATION } from '../replay/simulator-requests.js';
 
 /** Phases and how long each took, printed at the end. */
-export class Clock {
+class Clock {
   readonly phases: [string, number][] = [];
 
   async time<T>(phase: string, work: () => Promise<T>): Promise<T> {
@@ -38,7 +41,7 @@ export function check(ok: boolean, message: string): void {
 }
 
 /** Databases the drill made on the server (dropped at the end, whatever happens). */
-export class Databases {
+class Databases {
   private readonly made: string[] = [];
   constructor(
     private readonly adminUrl: string,
@@ -75,6 +78,46 @@ export class Databases {
     for (const name of this.made) await this.drop(name).catch(() => {});
   }
 }
+
+/** What a drill works with: a clock, its databases, a work folder with the apps' log, the apps it runs. */
+interface Drill {
+  clock: Clock;
+  dbs: Databases;
+  work: string;
+  log: string;
+  apps: RunningApp[];
+}
+
+/**
+ * Runs the drill `body` with databases on the server `adminUrl` and a work folder of its own; whatever
+ * happens, then stops the apps it left in `apps`, drops its databases, removes the folder and prints the
+ * phases' times.
+ */
+export async function runDrill(name: string, adminUrl: string, body: (drill: Drill) => Promise<void>) {
+  const work = mkdtempSync(join(tmpdir(), `minitwit-${name}-`));
+  const drill: Drill = {
+    clock: new Clock(),
+    dbs: new Databases(adminUrl),
+    work,
+    log: join(work, 'app.log'),
+    apps: [],
+  };
+  try {
+    await body(drill);
+  } finally {
+    for (const app of drill.apps) await app.stop();
+    await drill.dbs.dropAll();
+    rmSync(work, { recursive: true, force: true });
+    drill.clock.report();
+  }
+}
+
+/** The backup file that `minitwit backup` wrote into `dir`. */
+export const backupIn = (dir: string): string =>
+  join(
+    dir,
+    readdirSync(dir).find((file) => file.endsWith('.sql.gz'))!,
+  );
 
 /** Every table's row count and content digest, read in one transaction. */
 export async function digestsOf(url: string): Promise<TableInventory[]> {

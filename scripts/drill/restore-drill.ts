@@ -1,24 +1,14 @@
 // The restore drill on a PostgreSQL server: the course's scenario replayed into a fresh database by the real
 // app, a backup taken while the replay writes, a backup after it, the database dropped, the backup restored,
 // and the restored data checked table by table and through the app (pages, API, an old password).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openPostgres } from '../../src/db/postgres.js';
 import { parseScenario } from '../replay/scenario-file.js';
-import {
-  check,
-  Clock,
-  Databases,
-  differences,
-  digestsOf,
-  runScript,
-  signInWorks,
-  snapshotReplies,
-  startServer,
-} from './harness.js';
+import * as drill from './harness.js';
 import { readFile } from 'node:fs/promises';
+
+const { check, differences, digestsOf, runScript, signInWorks, snapshotReplies, startServer } = drill;
 
 async function messageCount(url: string): Promise<number> {
   const db = await openPostgres({ connectionString: url, poolSize: 1, onIdleError: () => {} });
@@ -48,12 +38,7 @@ export async function busiestUser(
 }
 
 export async function restoreDrill(csv: string, adminUrl: string, maxSlow: number): Promise<void> {
-  const clock = new Clock();
-  const dbs = new Databases(adminUrl);
-  const work = mkdtempSync(join(tmpdir(), 'minitwit-drill-'));
-  const log = join(work, 'app.log');
-  const apps: { stop(): Promise<void> }[] = [];
-  try {
+  await drill.runDrill('drill', adminUrl, async ({ clock, dbs, work, log, apps }) => {
     const { user, password, tweets, allTweets } = await busiestUser(csv);
     console.log(`checking user ${JSON.stringify(user)} (${tweets} tweets in the scenario)`);
     const source = await dbs.create('source');
@@ -101,11 +86,7 @@ export async function restoreDrill(csv: string, adminUrl: string, maxSlow: numbe
     const backupOutput = await clock.time('back up the replayed database', () =>
       runScript('backup', [], { DATABASE_URL: source, BACKUP_DIR: join(work, 'after') }),
     );
-    const file = join(
-      work,
-      'after',
-      readdirSync(join(work, 'after')).find((f) => f.endsWith('.sql.gz'))!,
-    );
+    const file = drill.backupIn(join(work, 'after'));
     console.log(backupOutput.split('\n')[0]);
 
     await clock.time('drop the database', () => dbs.drop('source'));
@@ -137,11 +118,7 @@ export async function restoreDrill(csv: string, adminUrl: string, maxSlow: numbe
       `${user} signs in on the web with the password from the scenario`,
     );
 
-    const during = join(
-      work,
-      'during',
-      readdirSync(join(work, 'during')).find((f) => f.endsWith('.sql.gz'))!,
-    );
+    const during = drill.backupIn(join(work, 'during'));
     const midRestored = await dbs.create('during');
     await clock.time('restore the backup taken during the replay', () =>
       runScript('restore', [during], { DATABASE_URL: midRestored }),
@@ -152,10 +129,5 @@ export async function restoreDrill(csv: string, adminUrl: string, maxSlow: numbe
       mid >= midCount && mid < final,
       `the backup taken during the replay is a consistent snapshot: ${mid} of ${final} messages, every table equal to its manifest, every foreign key valid`,
     );
-  } finally {
-    for (const app of apps) await app.stop();
-    await dbs.dropAll();
-    rmSync(work, { recursive: true, force: true });
-    clock.report();
-  }
+  });
 }

@@ -2,6 +2,7 @@
 // clone of the test database, with every log line captured so tests can read them.
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApps, startServices } from '../../src/app.js';
 import type { ReadCache } from '../../src/caching/read-cache.js';
 import { loadServerConfig, type Config } from '../../src/config.js';
@@ -135,3 +136,22 @@ export async function appsOn(t: TestApp, env: Record<string, string>) {
 
 export const startApi = (env: Record<string, string> = {}) => startApp({ role: 'api', env });
 export const startWeb = (env: Record<string, string> = {}) => startApp({ role: 'web', env });
+
+/** An API app and a web app for a test file's tests: started before them, closed after them. */
+export function apiAndWebApps(): { readonly api: TestApp; readonly web: TestApp } {
+  let apps: TestApp[] = [];
+  beforeAll(async () => {
+    apps = await Promise.all([startApi(), startWeb()]);
+  });
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+  });
+  return {
+    get api() {
+      return apps[0]!;
+    },
+    get web() {
+      return apps[1]!;
+    },
+  };
+}

@@ -1,25 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Database } from '../../src/db/index.js';
-import { startApi, startApp, startWeb, type TestApp } from '../helpers/app.js';
+import { apiAndWebApps, startApp, type TestApp } from '../helpers/app.js';
 import { newUser, signedInUser, uniqueName } from '../helpers/factory.js';
 import { sim, SIMULATOR_AUTH } from '../helpers/simulator.js';
 import { accessLines, field } from './ecs-fields.js';
 
-let api: TestApp;
-let web: TestApp;
-beforeAll(async () => {
-  [api, web] = await Promise.all([startApi(), startWeb()]);
-});
-afterAll(async () => {
-  await Promise.all([api?.close(), web?.close()]);
-});
+const apps = apiAndWebApps();
 
 const linesFor = (t: TestApp, requestId: string) =>
   t.logs().filter((line) => field(line, 'http.request.id') === requestId);
 
 describe('log capture (what every other test here reads)', () => {
   test.each(['api', 'web'] as const)('the %s app has logged its start and its requests', async (role) => {
-    const t = role === 'api' ? api : web;
+    const t = role === 'api' ? apps.api : apps.web;
     const reply = await t.app.inject({ method: 'GET', url: '/no/such/page' });
     const messages = t.logs().map((line) => field(line, 'message'));
     expect(messages).toContain('database ready');
@@ -29,20 +22,21 @@ describe('log capture (what every other test here reads)', () => {
 
 describe('access log', () => {
   test('when a signed-in person loads a page, then its line carries their user id', async () => {
-    const { username, visitor } = await signedInUser(web.app, { prefix: 'logged-person' });
+    const { username, visitor } = await signedInUser(apps.web.app, { prefix: 'logged-person' });
     const reply = await visitor.get('/public');
-    const [user] = await web.db.query<{ id: number }>('SELECT user_id AS id FROM users WHERE username = $1', [
-      username,
-    ]);
-    const [line] = linesFor(web, String(reply.headers['x-request-id']));
+    const [user] = await apps.web.db.query<{ id: number }>(
+      'SELECT user_id AS id FROM users WHERE username = $1',
+      [username],
+    );
+    const [line] = linesFor(apps.web, String(reply.headers['x-request-id']));
     expect(field(line!, 'user.id')).toBe(String(user!.id));
   });
 
   test('one ECS JSON line per request, under the id the client got in x-request-id', async () => {
-    const { username } = await newUser(api.app, { prefix: 'log-user' });
-    const reply = await sim(api.app, 'GET', `/msgs/${username}?no=5&latest=17`);
+    const { username } = await newUser(apps.api.app, { prefix: 'log-user' });
+    const reply = await sim(apps.api.app, 'GET', `/msgs/${username}?no=5&latest=17`);
     const id = reply.headers['x-request-id'] as string;
-    const lines = accessLines(linesFor(api, id));
+    const lines = accessLines(linesFor(apps.api, id));
     expect(lines).toHaveLength(1);
     const line = lines[0]!;
     expect(line['@timestamp']).toEqual(expect.any(String));
@@ -58,21 +52,21 @@ describe('access log', () => {
   });
 
   test('an incoming x-request-id is kept in the log line and the reply', async () => {
-    const reply = await api.app.inject({
+    const reply = await apps.api.app.inject({
       method: 'GET',
       url: '/latest',
       headers: { 'x-request-id': 'edge-42' },
     });
     expect(reply.headers['x-request-id']).toBe('edge-42');
-    expect(accessLines(linesFor(api, 'edge-42'))).toHaveLength(1);
+    expect(accessLines(linesFor(apps.api, 'edge-42'))).toHaveLength(1);
   });
 
   test('probes are logged below info, so they do not flood the logs', async () => {
-    const probe = await api.app.inject({ method: 'GET', url: '/healthz' });
-    const request = await api.app.inject({ method: 'GET', url: '/latest' });
-    expect(linesFor(api, probe.headers['x-request-id'] as string)).toEqual([]);
+    const probe = await apps.api.app.inject({ method: 'GET', url: '/healthz' });
+    const request = await apps.api.app.inject({ method: 'GET', url: '/latest' });
+    expect(linesFor(apps.api, probe.headers['x-request-id'] as string)).toEqual([]);
     // The request beside it is logged: the probe's silence is not a capture that lost everything.
-    expect(accessLines(linesFor(api, request.headers['x-request-id'] as string))).toHaveLength(1);
+    expect(accessLines(linesFor(apps.api, request.headers['x-request-id'] as string))).toHaveLength(1);
   });
 });
 
@@ -94,15 +88,15 @@ function expectNoSecret(lines: Record<string, unknown>[]) {
 describe('secrets never reach a log line', () => {
   test('API register, Authorization and Cookie headers, a form with password and csrf_token', async () => {
     const headers = { cookie: `session=${SECRETS.cookie}; flash=x` };
-    await sim(api.app, 'POST', '/register', {
+    await sim(apps.api.app, 'POST', '/register', {
       username: uniqueName('secret'),
       email: 's@u',
       pwd: SECRETS.pwd,
     });
-    await sim(api.app, 'GET', '/msgs', undefined, { authorization: SIMULATOR_AUTH, ...headers });
-    await sim(api.app, 'GET', '/msgs', undefined, { authorization: `Bearer ${SECRETS.bearer}` });
-    await sim(api.app, 'POST', '/register', `{"pwd": "${SECRETS.pwd}", broken`);
-    await api.app.inject({ method: 'GET', url: `/latest?password=${SECRETS.query}` });
+    await sim(apps.api.app, 'GET', '/msgs', undefined, { authorization: SIMULATOR_AUTH, ...headers });
+    await sim(apps.api.app, 'GET', '/msgs', undefined, { authorization: `Bearer ${SECRETS.bearer}` });
+    await sim(apps.api.app, 'POST', '/register', `{"pwd": "${SECRETS.pwd}", broken`);
+    await apps.api.app.inject({ method: 'GET', url: `/latest?password=${SECRETS.query}` });
     const form = new URLSearchParams({
       username: uniqueName('form'),
       email: 'f@u',
@@ -111,21 +105,21 @@ describe('secrets never reach a log line', () => {
       csrf_token: SECRETS.csrf,
     });
     for (const url of ['/register', '/login']) {
-      await web.app.inject({
+      await apps.web.app.inject({
         method: 'POST',
         url,
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
         payload: form.toString(),
       });
     }
-    await web.app.inject({
+    await apps.web.app.inject({
       method: 'GET',
       url: '/public',
       headers: { authorization: SIMULATOR_AUTH, ...headers },
     });
-    expect(accessLines(api.logs()).length).toBeGreaterThanOrEqual(5);
-    expect(accessLines(web.logs()).length).toBeGreaterThanOrEqual(3);
-    expectNoSecret([...api.logs(), ...web.logs()]);
+    expect(accessLines(apps.api.logs()).length).toBeGreaterThanOrEqual(5);
+    expect(accessLines(apps.web.logs()).length).toBeGreaterThanOrEqual(3);
+    expectNoSecret([...apps.api.logs(), ...apps.web.logs()]);
   });
 
   describe('when a handler fails with a 500', () => {

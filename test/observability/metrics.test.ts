@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startApi, startWeb, type TestApp } from '../helpers/app.js';
+import { describe, expect, test } from 'vitest';
+import { apiAndWebApps, type TestApp } from '../helpers/app.js';
 import { newUser } from '../helpers/factory.js';
 import { path, sim, SIMULATOR_AUTH } from '../helpers/simulator.js';
 import { familyNames, parseSamples, valueOf } from './prometheus-text.js';
 
-let api: TestApp;
-let web: TestApp;
-beforeAll(async () => {
-  [api, web] = await Promise.all([startApi(), startWeb()]);
-});
-afterAll(async () => {
-  await Promise.all([api?.close(), web?.close()]);
-});
+const apps = apiAndWebApps();
 
 /** As Prometheus does: on the internal operations port (METRICS_PORT). */
 const scrape = async (t: TestApp) => {
@@ -26,9 +19,9 @@ const scrape = async (t: TestApp) => {
  * a test reads its own change, never a total; one scrape of the API's operations app shows both apps.
  */
 async function movesDuring(act: () => Promise<unknown>) {
-  const before = (await scrape(api)).samples;
+  const before = (await scrape(apps.api)).samples;
   await act();
-  const { text, samples: after } = await scrape(api);
+  const { text, samples: after } = await scrape(apps.api);
   const delta = (name: string, labels: Record<string, string> = {}) =>
     valueOf(after, name, labels) - valueOf(before, name, labels);
   return { text, after, delta };
@@ -54,14 +47,14 @@ const FAMILIES = [
 
 describe('GET /metrics', () => {
   test.each(['api', 'web'] as const)('on the %s app, then every family is exposed', async (role) => {
-    const { text, samples } = await scrape(role === 'api' ? api : web);
+    const { text, samples } = await scrape(role === 'api' ? apps.api : apps.web);
     expect(familyNames(text)).toEqual(expect.arrayContaining(FAMILIES));
     expect(valueOf(samples, 'minitwit_database_up')).toBe(1);
     expect(valueOf(samples, 'minitwit_db_pool_connections')).toBeGreaterThanOrEqual(1);
   });
 
   test('when the API registers a user, then the business counter and the /register histogram move', async () => {
-    const { delta, after } = await movesDuring(() => newUser(api.app, { prefix: 'metrics' }));
+    const { delta, after } = await movesDuring(() => newUser(apps.api.app, { prefix: 'metrics' }));
     const labels = { role: 'api', method: 'POST', route: '/register', status_code: '204' };
     expect(delta('minitwit_business_events_total', { event: 'user_registered', source: 'api' })).toBe(1);
     expect(delta('minitwit_http_requests_total', labels)).toBe(1);
@@ -71,9 +64,9 @@ describe('GET /metrics', () => {
   });
 
   test('when a path has a username, then the route label is the template, never the name', async () => {
-    const { username } = await newUser(api.app, { prefix: 'Zoë Route' });
+    const { username } = await newUser(apps.api.app, { prefix: 'Zoë Route' });
     const { text, after, delta } = await movesDuring(() =>
-      sim(api.app, 'GET', path('/msgs', username, '?latest=4242')),
+      sim(apps.api.app, 'GET', path('/msgs', username, '?latest=4242')),
     );
     expect(delta('minitwit_http_requests_total', { route: '/msgs/:username', method: 'GET' })).toBe(1);
     expect(text).not.toMatch(/Zo(ë|%C3%AB)/);
@@ -82,8 +75,8 @@ describe('GET /metrics', () => {
 
   test('when no route matches, then the route label is "unmatched" and the kind is not_found', async () => {
     const { text, delta } = await movesDuring(async () => {
-      await api.app.inject({ method: 'GET', url: '/wp-admin/setup.php' });
-      await web.app.inject({ method: 'GET', url: '/no/such/page/here' });
+      await apps.api.app.inject({ method: 'GET', url: '/wp-admin/setup.php' });
+      await apps.web.app.inject({ method: 'GET', url: '/no/such/page/here' });
     });
     expect(text).not.toContain('wp-admin');
     for (const role of ['api', 'web']) {
@@ -95,8 +88,8 @@ describe('GET /metrics', () => {
 
   test('when the simulator credentials are missing or the body is bad, then the error kinds say so', async () => {
     const { delta } = await movesDuring(async () => {
-      await sim(api.app, 'GET', '/msgs', undefined, { authorization: 'Basic bm9wZTpub3Bl' });
-      await sim(api.app, 'POST', '/fllws/nobody', '{not json', {
+      await sim(apps.api.app, 'GET', '/msgs', undefined, { authorization: 'Basic bm9wZTpub3Bl' });
+      await sim(apps.api.app, 'POST', '/fllws/nobody', '{not json', {
         'content-type': 'application/json',
         authorization: SIMULATOR_AUTH,
       });
@@ -107,7 +100,8 @@ describe('GET /metrics', () => {
 
   test('when probes and scrapes arrive, then they are not counted as requests', async () => {
     const { after } = await movesDuring(async () => {
-      for (const url of ['/healthz', '/readyz', '/metrics']) await api.app.inject({ method: 'GET', url });
+      for (const url of ['/healthz', '/readyz', '/metrics'])
+        await apps.api.app.inject({ method: 'GET', url });
     });
     for (const route of ['/healthz', '/readyz', '/metrics']) {
       expect(valueOf(after, 'minitwit_http_requests_total', { route })).toBe(0);
@@ -117,9 +111,9 @@ describe('GET /metrics', () => {
   test('when the API answers queries, then their durations are in the query histogram by verb', async () => {
     // The apps' database is the one the server uses: instrumented by startDatabase (src/app.ts).
     const { delta } = await movesDuring(async () => {
-      await api.db.query('SELECT 1');
-      await api.db.query('SELEKT nonsense').catch(() => undefined);
-      await api.db.transaction((tx) => tx.query('SELECT 2'));
+      await apps.api.db.query('SELECT 1');
+      await apps.api.db.query('SELEKT nonsense').catch(() => undefined);
+      await apps.api.db.transaction((tx) => tx.query('SELECT 2'));
     });
     const count = (labels: Record<string, string>) =>
       delta('minitwit_db_query_duration_seconds_count', labels);
@@ -132,7 +126,9 @@ describe('GET /metrics', () => {
   });
 
   test('/metrics is not in the OpenAPI document', async () => {
-    const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: object }>();
+    const doc = (await apps.api.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: object;
+    }>();
     expect(Object.keys(doc.paths)).not.toContain('/metrics');
     expect(Object.keys(doc.paths)).toContain('/msgs');
   });
