@@ -66,3 +66,24 @@ drop_database() {
   [ -n "${CI_DATABASE:-}" ] || return 0
   psql "$PGHOST_URL/postgres" -qc "DROP DATABASE IF EXISTS $CI_DATABASE WITH (FORCE)" || true
 }
+
+# The course's scenario for a step's replay, in SCENARIO: the shared file, or (a clone without ../shared)
+# one generated into FILE: `course_scenario FILE ACTIONS SEED`. Needs `npm run build`.
+course_scenario() {
+  SCENARIO=$(realpath -m "$SHARED/data/minitwit_scenario.csv")
+  [ -f "$SCENARIO" ] && return 0
+  echo "no $SCENARIO: a generated scenario instead of the course's"
+  SCENARIO=$1
+  node dist/scripts/minitwit.js scenario --actions "$2" --seed "$3" --out "$SCENARIO"
+}
+
+# The start of a step that runs Docker engines of its own (`engine_step NAME`): root, the engine and the
+# network tools, Compose and buildx (Debian trixie's: scripts/container/cli-plugins.sh), the build.
+engine_step() {
+  [ "$(id -u)" = 0 ] || { echo "$1: run as root (Docker engines of its own)" >&2; exit 1; }
+  command -v dockerd > /dev/null || ensure_packages docker.io
+  ensure_packages iproute2 iptables curl openssl
+  scripts/container/cli-plugins.sh > /dev/null
+  [ -d node_modules ] || npm ci --no-audit --no-fund
+  npm run build --silent
+}

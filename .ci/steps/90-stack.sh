@@ -66,12 +66,7 @@ figure "stand-ins ready (built or loaded)" "$(($(date +%s) - stand_ins_started))
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run build --silent
-SCENARIO=$(realpath -m "$SHARED/data/minitwit_scenario.csv")
-if [ ! -f "$SCENARIO" ]; then
-  echo "no $SCENARIO: a generated scenario instead of the course's"
-  SCENARIO="$WORK/scenario.csv"
-  node dist/scripts/minitwit.js scenario --actions 5000 --seed ci-stack --out "$SCENARIO"
-fi
+course_scenario "$WORK/scenario.csv" 5000 ci-stack
 
 # --- the operator's path: a checkout, .env from .env.example, compose up ------------------------------
 mkdir -p "$PROJECT"

@@ -12,22 +12,10 @@
 # stay in $MINITWIT_CI_CACHE/swarm-engine.
 source "$(dirname "$0")/../lib.sh"
 step_started=$(date +%s)
-[ "$(id -u)" = 0 ] || { echo "95-swarm: run as root (a Docker engine of its own)" >&2; exit 1; }
-command -v dockerd > /dev/null || ensure_packages docker.io
-ensure_packages iproute2 iptables curl openssl
-# buildx, which the docker CLI's builds need.
-scripts/container/cli-plugins.sh > /dev/null
-[ -d node_modules ] || npm ci --no-audit --no-fund
-npm run build --silent
-SCENARIO=$(realpath -m "$SHARED/data/minitwit_scenario.csv")
-generated=""
-if [ ! -f "$SCENARIO" ]; then
-  echo "no $SCENARIO: a generated scenario instead of the course's"
-  generated=$(mktemp /tmp/minitwit-swarm-scenario.XXXXXX)
-  trap 'rm -f "$generated"' EXIT
-  SCENARIO=$generated
-  node dist/scripts/minitwit.js scenario --actions 6000 --seed ci-swarm --out "$SCENARIO"
-fi
+engine_step 95-swarm
+generated=$(mktemp /tmp/minitwit-swarm-scenario.XXXXXX)
+trap 'rm -f "$generated"' EXIT
+course_scenario "$generated" 6000 ci-swarm
 # TERM first: the test's trap removes the stack, the swarm and the engine; KILL a minute later.
 code=0
 timeout --kill-after=60 "${SWARM_TIMEOUT:-1500}" scripts/deploy/swarm-test.sh --csv "$SCENARIO" \

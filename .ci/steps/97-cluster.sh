@@ -16,21 +16,10 @@
 # under $MINITWIT_CI_CACHE (cluster-engine, cluster-engine-2, cluster-engine-3) for the next run.
 source "$(dirname "$0")/../lib.sh"
 step_started=$(date +%s)
-[ "$(id -u)" = 0 ] || { echo "97-cluster: run as root (three Docker engines of its own)" >&2; exit 1; }
-command -v dockerd > /dev/null || ensure_packages docker.io
-ensure_packages iproute2 iptables curl openssl
-scripts/container/cli-plugins.sh > /dev/null
-[ -d node_modules ] || npm ci --no-audit --no-fund
-npm run build --silent
-SCENARIO=$(realpath -m "$SHARED/data/minitwit_scenario.csv")
-generated=""
-if [ ! -f "$SCENARIO" ]; then
-  echo "no $SCENARIO: a generated scenario instead of the course's"
-  generated=$(mktemp /tmp/minitwit-cluster-scenario.XXXXXX)
-  trap 'rm -f "$generated"' EXIT
-  SCENARIO=$generated
-  node dist/scripts/minitwit.js scenario --actions 6000 --seed ci-cluster --out "$SCENARIO"
-fi
+engine_step 97-cluster
+generated=$(mktemp /tmp/minitwit-cluster-scenario.XXXXXX)
+trap 'rm -f "$generated"' EXIT
+course_scenario "$generated" 6000 ci-cluster
 # TERM first: the test's trap removes the stack, the swarm, the engines and the namespaces (about 30 s; a run
 # TERMed mid-release took longer than the minute first allowed here, and was KILLed before its cleanup ended);
 # KILL five minutes later.
