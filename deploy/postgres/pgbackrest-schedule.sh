@@ -3,8 +3,10 @@
 # data volume, repository volume and socket). Creates the stanza if needed (pgBackRest connects as
 # pg1-user, PGBACKREST_PG1_USER, over the socket), checks that WAL archiving works, then takes a full
 # backup every Sunday and a differential one every other day, at BACKUP_HOUR UTC (default 2); the WAL in
-# between is archived continuously by the server itself. A repository without any backup gets a full
-# one at once, so point-in-time recovery works from the first day.
+# between is archived continuously by the server itself. Each backup goes to every repository configured
+# (repo1, the volume, and repo2, off-site: one `pgbackrest backup` writes to one repository only, repo1
+# unless --repo says otherwise). A repository without a full backup gets one at once, so point-in-time
+# recovery works from the first day, from either.
 #
 # For Prometheus (node-exporter's textfile collector, METRICS_DIR): the newest backup's time and the
 # newest archived WAL, refreshed every minute (MinitwitBaseBackupTooOld). /tmp/minitwit-stanza-ready
@@ -37,9 +39,18 @@ write_metrics() {
     > "$METRICS_DIR/.pgbackrest.prom.tmp" && mv "$METRICS_DIR/.pgbackrest.prom.tmp" "$METRICS_DIR/pgbackrest.prom"
 }
 
+# The repositories configured (their keys: 1, 2).
+repositories() { pgbackrest --stanza="$STANZA" --output=json info | jq -r '.[0].repo[].key'; }
+has_full_backup() {
+  pgbackrest --stanza="$STANZA" --output=json info \
+    | jq -e --argjson repo "$1" 'any(.[0].backup[]?; .type == "full" and .database["repo-key"] == $repo)' > /dev/null
+}
+
+# `backup TYPE REPO`
 backup() {
-  echo "$(date -u +%FT%TZ) pgbackrest $1 backup"
-  pgbackrest --stanza="$STANZA" --type="$1" backup || echo "$(date -u +%FT%TZ) pgbackrest $1 backup FAILED" >&2
+  echo "$(date -u +%FT%TZ) pgbackrest $1 backup to repo$2"
+  pgbackrest --stanza="$STANZA" --repo="$2" --type="$1" backup \
+    || echo "$(date -u +%FT%TZ) pgbackrest $1 backup to repo$2 FAILED" >&2
   write_metrics
 }
 
@@ -51,13 +62,15 @@ next_backup_time() {
 }
 
 write_metrics
-pgbackrest --stanza="$STANZA" --output=json info | grep -q '"type":"full"' || backup full
+for repo in $(repositories); do
+  has_full_backup "$repo" || backup full "$repo"
+done
 next=$(next_backup_time)
 while true; do
   if [ "$(date -u +%s)" -ge "$next" ]; then
     type='diff'
     [ "$(date -u +%u)" = 7 ] && type=full
-    backup "$type"
+    for repo in $(repositories); do backup "$type" "$repo"; done
     next=$(next_backup_time)
   fi
   write_metrics
