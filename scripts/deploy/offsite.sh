@@ -16,7 +16,7 @@
 #                  host's address themselves (the stack's extra_hosts)
 #   --bucket NAME  the bucket made at the start (default minitwit-offsite)
 #
-# `start` prints, for `source`: OFFSITE_ADDR, OFFSITE_HOST, OFFSITE_BUCKET, OFFSITE_CA (the CA's certificate,
+# `start` prints (and keeps in DIR/offsite.env), for `source`: OFFSITE_ADDR, OFFSITE_HOST, OFFSITE_BUCKET, OFFSITE_CA (the CA's certificate,
 # for the clients), OFFSITE_KEY and OFFSITE_SECRET (s3rver's one account). `stop` ends the server by its
 # pid, removes the namespace, the link, the routing rules and DIR. Needs root, iproute2, iptables, openssl,
 # node, curl and node_modules (npm ci).
@@ -91,7 +91,7 @@ start() {
     || { tail -20 "$DIR/s3rver.log" >&2; die "s3rver does not answer on https://$HOST/ ($addr)"; }
   log "off-site host: s3rver (pid $pid) at https://$HOST/ ($addr, netns $netns), bucket $BUCKET"
   printf 'OFFSITE_ADDR=%s\nOFFSITE_HOST=%s\nOFFSITE_BUCKET=%s\nOFFSITE_CA=%s\nOFFSITE_KEY=%s\nOFFSITE_SECRET=%s\n' \
-    "$addr" "$HOST" "$BUCKET" "$DIR/ca.crt" "$KEY" "$SECRET"
+    "$addr" "$HOST" "$BUCKET" "$DIR/ca.crt" "$KEY" "$SECRET" | tee "$DIR/offsite.env"
 }
 
 stop() {
