@@ -361,6 +361,7 @@ t=$(date +%s)
 repo2=""
 for _ in $(seq 90); do
   pgbackrest_task=$(on 3 docker ps -q --filter "label=com.docker.swarm.service.name=${STACK}_pgbackrest" | head -1)
+  # shellcheck disable=SC2016 # JavaScript's template literal
   [ -z "$pgbackrest_task" ] || repo2=$(on 3 docker exec -u postgres "$pgbackrest_task" pgbackrest --stanza=minitwit --repo=2 \
     --output=json info 2> /dev/null | node -e 'const [s] = JSON.parse(require("fs").readFileSync(0, "utf8"));
       const full = (s.backup ?? []).filter((b) => b.type === "full"); const wal = s.archive?.[0];

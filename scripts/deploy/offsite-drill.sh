@@ -47,13 +47,13 @@ done
 case "$command" in
   database-node) ;;
   from-nothing)
-    [ -n "$NEW_DIR" ] && [ -n "$OFFSITE_DIR" ] || die "from-nothing needs --new-dir DIR2 and --offsite-dir ODIR"
+    if [ -z "$NEW_DIR" ] || [ -z "$OFFSITE_DIR" ]; then die "from-nothing needs --new-dir DIR2 and --offsite-dir ODIR"; fi
     [ ! -e "$NEW_DIR" ] || die "--new-dir $NEW_DIR exists already" ;;
   -h | --help) usage_from_header "$0"; exit 0 ;;
   *) die "give database-node (see --help)" ;;
 esac
 [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces)"
-[ -n "$DIR" ] && [ -f "$DIR/cluster.env" ] || die "give --dir DIR of a running cluster (scripts/deploy/cluster.sh up --dir DIR)"
+[ -f "$DIR/cluster.env" ] || die "give --dir DIR of a running cluster (scripts/deploy/cluster.sh up --dir DIR)"
 [ -f dist/scripts/minitwit.js ] || die "run npm run build first"
 DIR=$(cd "$DIR" && pwd)
 # shellcheck disable=SC1091 # written by cluster.sh up
