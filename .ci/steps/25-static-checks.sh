@@ -55,11 +55,14 @@ stack_files() {
   MINITWIT_POSTGRES_IMAGE=registry.example/minitwit-postgres:0.0.0 MINITWIT_BACKUP_IMAGE=registry.example/b:0 \
     MINITWIT_WEB_HOST=minitwit.example MINITWIT_API_HOST=api.minitwit.example BACKUP_S3_BUCKET=bucket \
     BACKUP_S3_ENDPOINT=https://fra1.digitaloceanspaces.com BACKUP_S3_ENDPOINT_HOST=fra1.digitaloceanspaces.com \
+    OFFSITE_HOST=offsite.example OFFSITE_ADDR=192.0.2.1 \
     "$compose_v2" --env-file "$dummy_env" --project-directory deploy/swarm -f deploy/swarm/stack.yml \
     -f deploy/backup/stack.backup.yml "$@" config -q
 }
 check "docker compose config: the stack with deploy/backup/stack.backup.yml" stack_files
 check "docker compose config: the stack with its test override" stack_files -f deploy/swarm/stack.test.yml
+check "docker compose config: the stack with the cluster's off-site host" stack_files -f deploy/swarm/stack.test.yml \
+  -f deploy/swarm/stack.offsite.yml
 rm -f "$dummy_env.err"
 
 # .env.example names every variable compose.yaml and compose.edge.yaml read.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/deploy/cluster.sh test [--faults [--schema-change]] [--csv FILE] [--rate N]
-#        scripts/deploy/cluster.sh up --dir DIR      (then: scripts/deploy/cluster.sh down --dir DIR)
+#        scripts/deploy/cluster.sh up --dir DIR [--offsite-dir ODIR] [--restore-from FILE]
+#                                                    (then: scripts/deploy/cluster.sh down --dir DIR)
 #
 # A swarm of three hosts on this machine, as production runs it (deploy/terraform: a manager, a worker and
 # a database node): three Docker Engines, each in a network namespace of its own with its own address
@@ -9,12 +10,15 @@
 # minitwit.database=true (by node ID: the three share one hostname), the images loaded into every engine
 # (no registry here), then the release script (scripts/deploy/stack-deploy.sh --local against the manager)
 # with deploy/swarm/stack.test.yml: only what this kernel lacks differs (no IPVS: dnsrr and host-mode ports;
-# no ESP: unencrypted overlays). Overlay traffic (VXLAN) and the swarm's gossip cross the namespaces.
+# no ESP: unencrypted overlays). Overlay traffic (VXLAN) and the swarm's gossip cross the namespaces. A fourth
+# namespace is the off-site host (scripts/deploy/offsite.sh: an S3 server over TLS in place of Spaces):
+# pgBackRest's repo2 and the backup service's uploads go there (deploy/swarm/stack.offsite.yml).
 #
 #   test  up, release 1, checks, down. Checks: every replica on the node production puts it on (web and
 #         api spread one per node, PostgreSQL and its backups on the database node, the edge on the
 #         manager); the smoke test through the edge (Caddy on node 1 reaching the app's replicas on the
-#         other nodes, and they PostgreSQL on node 3); the nodes Ready. Prints FIGURE lines; exits 1 on a
+#         other nodes, and they PostgreSQL on node 3); the nodes Ready; repo2 on the off-site host holding a
+#         full backup and archived WAL. Prints FIGURE lines; exits 1 on a
 #         failure. Nothing is left behind. Then nodes 2 and 3 are promoted (three managers, as production
 #         runs), and the edge, Prometheus and Alertmanager stay on node 1.
 #   --faults  (test) then the drills, each printing its figures (CI step 97):
@@ -33,23 +37,31 @@
 #             write in the database. Not run to the end yet (see deploy/swarm/README.md): not in CI.
 #   up    the same up to the checks, then leaves the cluster running and prints how to reach it (a
 #         developer's three nodes: DOCKER_HOST of each, `ip netns exec NODE ...` for the edge).
-#   down  stops what `up` started in DIR: the stack, the swarm, the three engines by their pids, the
-#         namespaces, the routing rules.
+#         --offsite-dir ODIR: an off-site host already running (`scripts/deploy/offsite.sh start --dir ODIR`),
+#         which outlives the cluster (`down` leaves it); otherwise `up` starts one in DIR. --restore-from FILE:
+#         a new cluster after losing every node (scripts/deploy/offsite-drill.sh from-nothing): the secrets'
+#         values from FILE (DIR/secrets.env of the cluster lost: the operators' copy), and PostgreSQL's data
+#         directory restored from repo2 on the off-site host before release 1, not a new database.
+#   down  stops what `up` started in DIR: the stack, the swarm, the three engines by their pids, the off-site
+#         host, the namespaces, the routing rules.
 #
 # Node 1's engine keeps its images and build cache in $MINITWIT_CI_CACHE/cluster-engine (the app's image is
 # built there the first time; then nothing changes, nothing is rebuilt); nodes 2 and 3 keep theirs in
 # cluster-engine-2 and -3 and get by `docker save | docker load` only the images they lack. Needs root, iproute2, iptables, curl, node and `npm run build`.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/offsite-lib.sh"
 cd "$REPO_ROOT"
 
 command=${1:-}
 shift || true
-DIR="" FAULTS=false SCHEMA_CHANGE=false csv="${SHARED_DIR:-../shared}/data/minitwit_scenario.csv" rate=40
+OFFSITE_DIR="" RESTORE_FROM="" DIR="" FAULTS=false SCHEMA_CHANGE=false csv="${SHARED_DIR:-../shared}/data/minitwit_scenario.csv" rate=40
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR=${2:?}; shift ;;
     --faults) FAULTS=true ;;
     --schema-change) SCHEMA_CHANGE=true ;;
+    --offsite-dir) OFFSITE_DIR=$(realpath "${2:?}"); shift ;;
+    --restore-from) RESTORE_FROM=$(realpath "${2:?}"); shift ;;
     --csv) csv=${2:?}; shift ;;
     --rate) rate=${2:?}; shift ;;
     -h | --help) usage_from_header "$0"; exit 0 ;;
@@ -90,7 +102,10 @@ CLUSTER_NET=10.234.$LINK_OCTET.0/24
 node_addr() { echo "10.234.$LINK_OCTET.$((4 * $1 + 2))"; }
 export STACK=minitwit EDGE_HTTP_PORT=28080 EDGE_HTTPS_PORT=28443
 export MINITWIT_WEB_HOST=web.minitwit.test MINITWIT_API_HOST=api.minitwit.test SMOKE_RESOLVE=127.0.0.1
-export BACKUP_S3_BUCKET=unused-in-ci BACKUP_S3_ENDPOINT=https://s3.invalid BACKUP_S3_REGION=none
+# The off-site host (scripts/deploy/offsite.sh): the fourth namespace, link 10.234.<254 - slot>.16/30, whose
+# S3-compatible server stands for Spaces (deploy/swarm/stack.offsite.yml points repo2 and the backups at it).
+OFFSITE_LINK=10.234.$LINK_OCTET.16/30
+export BACKUP_S3_REGION=us-east-1
 export RESOLVE_IMAGE=never
 FAILED=()
 fail() { FAILED+=("$*"); log "FAILED: $*"; }
@@ -102,7 +117,7 @@ state_file() { echo "$DIR/cluster.state"; }
 
 down() {
   set +e
-  local n netns
+  local n netns left_offsite=0
   # shellcheck disable=SC1090
   [ -f "$(state_file)" ] && source "$(state_file)"
   if [ -S "$DIR/node1/docker.sock" ]; then
@@ -119,6 +134,7 @@ down() {
     on "$n" timeout 60 docker network prune -f > /dev/null 2>&1
   done
   on 1 timeout 60 docker image prune -f > /dev/null 2>&1
+  [ ! -d "$DIR/offsite" ] || scripts/deploy/offsite.sh stop --dir "$DIR/offsite" || left_offsite=1
   # The three at once: each waits for its daemon and removes its data (nodes 2 and 3 hold gigabytes).
   for n in 1 2 3; do
     [ ! -d "$DIR/node$n" ] || scripts/container/engine.sh stop --dir "$DIR/node$n" &
@@ -128,7 +144,7 @@ down() {
   iptables -t nat -D POSTROUTING -s "$CLUSTER_NET" -d "$CLUSTER_NET" -j RETURN -m comment --comment "minitwit-cluster" 2> /dev/null
   for netns in ${CLUSTER_NETNS:-}; do rm -rf "/etc/netns/$netns"; done
   rmdir /etc/netns 2> /dev/null # when no other namespace has a file there
-  local left=0
+  local left=$left_offsite
   for netns in ${CLUSTER_NETNS:-}; do
     if ip netns list | grep -q "^$netns\b"; then echo "cluster: netns $netns left behind" >&2; left=1; fi
   done
@@ -178,6 +194,14 @@ for n in "${NODES[@]}"; do
   printf 'CLUSTER_NETNS="%s"\nCLUSTER_DOCKERD_PIDS="%s"\n' "$netns_names" "$dockerd_pids" > "$(state_file)"
 done
 NODE1_NETNS="mtcl1-$$"
+if [ -n "$OFFSITE_DIR" ]; then
+  cp "$OFFSITE_DIR/offsite.env" "$DIR/offsite.env"
+else
+  scripts/deploy/offsite.sh start --dir "$DIR/offsite" --link "$OFFSITE_LINK" > "$DIR/offsite.env"
+fi
+# shellcheck disable=SC1091 # written just above
+source "$DIR/offsite.env"
+export OFFSITE_HOST OFFSITE_ADDR BACKUP_S3_BUCKET=$OFFSITE_BUCKET BACKUP_S3_ENDPOINT=https://$OFFSITE_HOST
 in_node1() { ip netns exec "$NODE1_NETNS" "$@"; }
 # A run killed before its cleanup may have left a swarm, containers or volumes in a node's data root.
 for n in "${NODES[@]}"; do
@@ -237,7 +261,15 @@ done
 figure "images loaded into nodes 2 and 3" "$loaded loaded (the rest already there) in $(($(date +%s) - t)) s"
 
 # --- secrets, as deploy/swarm/README.md creates them ----------------------------------------------------------
-secret() { printf '%s' "$2" | on 1 docker secret create "$1" - > /dev/null; }
+# Every value also in DIR/secrets.env, the operators' copy kept apart (--restore-from reads one back).
+secret() {
+  local value=$2
+  [ -z "$RESTORE_FROM" ] || value=$(sed -n "s/^$1=//p" "$RESTORE_FROM")
+  printf '%s' "$value" | on 1 docker secret create "$1" - > /dev/null
+  printf '%s=%s\n' "$1" "$value" >> "$DIR/secrets.env"
+}
+: > "$DIR/secrets.env"
+chmod 600 "$DIR/secrets.env"
 owner_password=$(openssl rand -hex 24) app_password=$(openssl rand -hex 24)
 secret minitwit_postgres_password "$(openssl rand -hex 24)"
 secret minitwit_owner_password "$owner_password"
@@ -250,9 +282,17 @@ SIMULATOR_USERNAME="simulator-$(openssl rand -hex 4)" SIMULATOR_PASSWORD=$(opens
 export SIMULATOR_USERNAME SIMULATOR_PASSWORD
 secret minitwit_simulator_username "$SIMULATOR_USERNAME"
 secret minitwit_simulator_password "$SIMULATOR_PASSWORD"
-for name in grafana_admin_password elastic_password kibana_system_password spaces_key spaces_secret; do
+if [ -n "$RESTORE_FROM" ]; then
+  SIMULATOR_USERNAME=$(sed -n 's/^minitwit_simulator_username=//p' "$RESTORE_FROM")
+  SIMULATOR_PASSWORD=$(sed -n 's/^minitwit_simulator_password=//p' "$RESTORE_FROM")
+fi
+for name in grafana_admin_password elastic_password kibana_system_password; do
   secret "minitwit_$name" "$(openssl rand -hex 16)"
 done
+# The off-site host's key pair and its CA (production's Spaces key pair; the system's CAs there).
+secret minitwit_spaces_key "$OFFSITE_KEY"
+secret minitwit_spaces_secret "$OFFSITE_SECRET"
+on 1 docker secret create minitwit_offsite_ca "$OFFSITE_CA" > /dev/null
 secret alertmanager_webhook_url "http://alert-receiver:9095/"
 # The backups' signing key (deploy/backup/stack.backup.yml: BACKUP_SIGNING_KEY_FILE; docs/backup.md).
 secret minitwit_backup_signing_key "$(openssl rand -hex 32)"
@@ -260,15 +300,26 @@ secret minitwit_backup_signing_key "$(openssl rand -hex 32)"
 export POSTGRES_DATA_DIR="$DIR/postgres-data"
 install -d -m 0700 -o "$(on 1 docker run --rm --entrypoint id minitwit-postgres:cluster -u postgres)" \
   -g "$(on 1 docker run --rm --entrypoint id minitwit-postgres:cluster -g postgres)" "$POSTGRES_DATA_DIR"
+if [ -n "$RESTORE_FROM" ]; then
+  t=$(date +%s)
+  on 3 restore_from_repo2 "$POSTGRES_DATA_DIR" minitwit-postgres:cluster > "$DIR/restore.log" \
+    || { tail -5 "$DIR/restore.log" >&2; die "the restore from repo2 failed"; }
+  figure "restore: pgbackrest --repo=2 restore on node 3" "$(($(date +%s) - t)) s"
+fi
 printf 'SIMULATOR_USERNAME=%s\nSIMULATOR_PASSWORD=%s\n' "$SIMULATOR_USERNAME" "$SIMULATOR_PASSWORD" > "$DIR/simulator.env"
 chmod 600 "$DIR/simulator.env"
+# What the drills run against this cluster read (scripts/deploy/offsite-drill.sh): the release's settings.
+declare -p STACK EDGE_HTTP_PORT EDGE_HTTPS_PORT MINITWIT_WEB_HOST MINITWIT_API_HOST SMOKE_RESOLVE RESOLVE_IMAGE \
+  BACKUP_S3_BUCKET BACKUP_S3_ENDPOINT BACKUP_S3_REGION OFFSITE_HOST OFFSITE_ADDR POSTGRES_DATA_DIR \
+  SIMULATOR_USERNAME SIMULATOR_PASSWORD NODE1_NETNS | sed 's/^declare -[a-z-]* /export /' > "$DIR/cluster.env"
+chmod 600 "$DIR/cluster.env"
 
 # --- release 1 on three nodes -------------------------------------------------------------------------------
 t=$(date +%s)
 log "release 1: minitwit:cluster-1 on three nodes"
 in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" "POSTGRES_DATA_DIR=$POSTGRES_DATA_DIR" \
   scripts/deploy/stack-deploy.sh --local --image minitwit:cluster-1 --postgres-image minitwit-postgres:cluster \
-  --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --no-smoke
+  --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --override deploy/swarm/stack.offsite.yml --no-smoke
 DOCKER_HOST="unix://$DIR/node1/docker.sock" wait_for_replicas edge 300 || die "the edge did not start"
 edge=$(on 1 docker ps -q --filter "label=com.docker.swarm.service.name=${STACK}_edge" | head -1)
 for _ in $(seq 60); do
@@ -307,6 +358,25 @@ for service in minitwit-api minitwit-web edge postgres pgbackrest backup prometh
     *) [ "$got" = "${WANT[$service]}" ] || fail "$service: on '$got', not '${WANT[$service]}'" ;;
   esac
 done
+
+# --- the off-site repository ---------------------------------------------------------------------------------
+# pgBackRest's repo2 on the off-site host: the stanza, the first full backup (the pgbackrest service takes
+# one at once into both repositories) and archived WAL, as `pgbackrest info` on the database node sees them.
+t=$(date +%s)
+repo2=""
+for _ in $(seq 90); do
+  pgbackrest_task=$(on 3 docker ps -q --filter "label=com.docker.swarm.service.name=${STACK}_pgbackrest" | head -1)
+  # shellcheck disable=SC2016 # JavaScript's template literal
+  [ -z "$pgbackrest_task" ] || repo2=$(on 3 docker exec -u postgres "$pgbackrest_task" pgbackrest --stanza=minitwit --repo=2 \
+    --output=json info 2> /dev/null | node -e 'const [s] = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const full = (s.backup ?? []).filter((b) => b.type === "full"); const wal = s.archive?.[0];
+      if (s.status.code === 0 && full.length > 0 && wal?.max) console.log(`full backup ${full.at(-1).label}, WAL ${wal.min} to ${wal.max}`);' 2> /dev/null || true)
+  [ -z "$repo2" ] || break
+  sleep 2
+done
+figure "off-site: repo2 on https://$OFFSITE_HOST" "${repo2:-no full backup and archived WAL} after $(($(date +%s) - t)) s"
+# Printed, not judged yet: no run has shown it end to end (deploy/swarm/README.md, "The database node lost").
+[ -n "$repo2" ] || log "NOT JUDGED YET: no full backup and archived WAL in repo2 (the off-site host) within 180 s"
 
 # --- three managers ------------------------------------------------------------------------------------------
 # As deploy/swarm/README.md says production runs: two more managers promoted after the first deploy (the
@@ -482,7 +552,7 @@ if $FAULTS; then
   code=0
   in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" "POSTGRES_DATA_DIR=$POSTGRES_DATA_DIR" \
     scripts/deploy/stack-deploy.sh --local --image minitwit:cluster-2 --postgres-image minitwit-postgres:cluster \
-    --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --no-smoke > "$DIR/release-2.log" 2>&1 || code=$?
+    --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --override deploy/swarm/stack.offsite.yml --no-smoke > "$DIR/release-2.log" 2>&1 || code=$?
   release_ms=$(($(now_ms) - t))
   api_image=$(manager current_image minitwit-api) web_image=$(manager current_image minitwit-web)
   figure "lost manager: release 2 with 2 of 3 managers" "exit $code after $(secs "$release_ms") s; api on $api_image, web on $web_image"
