@@ -11,7 +11,7 @@
 # database, the times until node 2 is Down, out of the edge's DNS and web and api full again printed; a
 # release while it is gone (2 of 3 managers) succeeds, and its smoke test passes after the replay. Prints
 # its figures. (The schema change under a replay, --schema-change, has not run to the end yet: not here.)
-# Bounded: stopped (and cleaned up) after CLUSTER_TIMEOUT seconds (default 900). Runs as root. Leaves no
+# Bounded: stopped (and cleaned up) after CLUSTER_TIMEOUT seconds (default 1200). Runs as root. Leaves no
 # process, mount, namespace, swarm or iptables rule behind; each engine's images stay in its data root
 # under $MINITWIT_CI_CACHE (cluster-engine, cluster-engine-2, cluster-engine-3) for the next run.
 source "$(dirname "$0")/../lib.sh"
@@ -24,8 +24,8 @@ course_scenario "$generated" 6000 ci-cluster
 # TERMed mid-release took longer than the minute first allowed here, and was KILLed before its cleanup ended);
 # KILL five minutes later.
 code=0
-timeout --kill-after=300 "${CLUSTER_TIMEOUT:-900}" scripts/deploy/cluster.sh test --faults --csv "$SCENARIO" \
+timeout --kill-after=300 "${CLUSTER_TIMEOUT:-1200}" scripts/deploy/cluster.sh test --faults --csv "$SCENARIO" \
   --rate "${CLUSTER_REPLAY_RATE:-40}" || code=$?
-[ "$code" != 124 ] || echo "97-cluster: FAILED: the cluster test ran longer than ${CLUSTER_TIMEOUT:-900} s" >&2
+[ "$code" != 124 ] || echo "97-cluster: FAILED: the cluster test ran longer than ${CLUSTER_TIMEOUT:-1200} s" >&2
 echo "97-cluster: $(($(date +%s) - step_started)) s"
 exit "$code"
