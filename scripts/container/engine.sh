@@ -97,9 +97,9 @@ start() {
     ip netns exec "$NETNS" ip route add default via "$HOST_ADDR"
     # Routing out of the namespace (dockerd turns this on for itself too; left on, as it would).
     sysctl -qw net.ipv4.ip_forward=1
-    iptables -t nat -A POSTROUTING -s "$NS_ADDR/32" ! -o "$host_if" -j MASQUERADE -m comment --comment "minitwit-engine $NETNS"
-    iptables -I FORWARD -i "$host_if" -j ACCEPT -m comment --comment "minitwit-engine $NETNS"
-    iptables -I FORWARD -o "$host_if" -j ACCEPT -m comment --comment "minitwit-engine $NETNS"
+    iptables -w -t nat -A POSTROUTING -s "$NS_ADDR/32" ! -o "$host_if" -j MASQUERADE -m comment --comment "minitwit-engine $NETNS"
+    iptables -w -I FORWARD -i "$host_if" -j ACCEPT -m comment --comment "minitwit-engine $NETNS"
+    iptables -w -I FORWARD -o "$host_if" -j ACCEPT -m comment --comment "minitwit-engine $NETNS"
     # nsenter, not `ip netns exec`: that one remounts /sys, and the daemon would find no cgroups.
     run=(nsenter "--net=/run/netns/$NETNS")
     printf 'NETNS=%s\nHOST_IF=%s\nNS_ADDR=%s\n' "$NETNS" "$host_if" "$NS_ADDR" > "$STATE"
@@ -145,9 +145,9 @@ stop() {
   local shim
   for shim in $(pgrep -f "containerd-shim.*$DIR/exec" || true); do kill -KILL "$shim" 2> /dev/null || true; done
   if [ -n "${NETNS:-}" ]; then
-    iptables -t nat -D POSTROUTING -s "$NS_ADDR/32" ! -o "$HOST_IF" -j MASQUERADE -m comment --comment "minitwit-engine $NETNS" 2> /dev/null || true
-    iptables -D FORWARD -i "$HOST_IF" -j ACCEPT -m comment --comment "minitwit-engine $NETNS" 2> /dev/null || true
-    iptables -D FORWARD -o "$HOST_IF" -j ACCEPT -m comment --comment "minitwit-engine $NETNS" 2> /dev/null || true
+    iptables -w -t nat -D POSTROUTING -s "$NS_ADDR/32" ! -o "$HOST_IF" -j MASQUERADE -m comment --comment "minitwit-engine $NETNS" 2> /dev/null || true
+    iptables -w -D FORWARD -i "$HOST_IF" -j ACCEPT -m comment --comment "minitwit-engine $NETNS" 2> /dev/null || true
+    iptables -w -D FORWARD -o "$HOST_IF" -j ACCEPT -m comment --comment "minitwit-engine $NETNS" 2> /dev/null || true
     ip link del "$HOST_IF" 2> /dev/null || true
     ip netns del "$NETNS" 2> /dev/null || true
   fi

@@ -141,7 +141,9 @@ down() {
   done
   wait
   # The rule that keeps traffic between the nodes un-NATed (engine.sh's MASQUERADE would rewrite it).
-  iptables -t nat -D POSTROUTING -s "$CLUSTER_NET" -d "$CLUSTER_NET" -j RETURN -m comment --comment "minitwit-cluster" 2> /dev/null
+  # -w (here and in engine.sh, offsite.sh): wait for iptables' lock, which clusters and engines started side
+  # by side take at once; without it a removal failed now and then, silently, and left its rule behind.
+  iptables -w -t nat -D POSTROUTING -s "$CLUSTER_NET" -d "$CLUSTER_NET" -j RETURN -m comment --comment "minitwit-cluster" 2> /dev/null
   for netns in ${CLUSTER_NETNS:-}; do rm -rf "/etc/netns/$netns"; done
   rmdir /etc/netns 2> /dev/null # when no other namespace has a file there
   local left=$left_offsite
@@ -179,7 +181,7 @@ fi
 started=$(date +%s)
 
 # --- three hosts -------------------------------------------------------------------------------------------
-iptables -t nat -I POSTROUTING -s "$CLUSTER_NET" -d "$CLUSTER_NET" -j RETURN -m comment --comment "minitwit-cluster"
+iptables -w -t nat -I POSTROUTING -s "$CLUSTER_NET" -d "$CLUSTER_NET" -j RETURN -m comment --comment "minitwit-cluster"
 netns_names="" dockerd_pids=""
 for n in "${NODES[@]}"; do
   netns="mtcl$n-$$"

@@ -64,8 +64,8 @@ start() {
   ip -n "$netns" link set "$ns_if" up
   ip -n "$netns" route add default via "$host_addr"
   sysctl -qw net.ipv4.ip_forward=1
-  iptables -I FORWARD -i "$host_if" -j ACCEPT -m comment --comment "minitwit-offsite $netns"
-  iptables -I FORWARD -o "$host_if" -j ACCEPT -m comment --comment "minitwit-offsite $netns"
+  iptables -w -I FORWARD -i "$host_if" -j ACCEPT -m comment --comment "minitwit-offsite $netns"
+  iptables -w -I FORWARD -o "$host_if" -j ACCEPT -m comment --comment "minitwit-offsite $netns"
 
   # A CA of the drill's own, and the server's certificate for HOST (and its address) signed by it.
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=MiniTwit off-site test CA" \
@@ -106,8 +106,8 @@ stop() {
     kill -KILL -- "-$PID" 2> /dev/null || true
   fi
   if [ -n "$NETNS" ]; then
-    iptables -D FORWARD -i "$HOST_IF" -j ACCEPT -m comment --comment "minitwit-offsite $NETNS" 2> /dev/null || true
-    iptables -D FORWARD -o "$HOST_IF" -j ACCEPT -m comment --comment "minitwit-offsite $NETNS" 2> /dev/null || true
+    iptables -w -D FORWARD -i "$HOST_IF" -j ACCEPT -m comment --comment "minitwit-offsite $NETNS" 2> /dev/null || true
+    iptables -w -D FORWARD -o "$HOST_IF" -j ACCEPT -m comment --comment "minitwit-offsite $NETNS" 2> /dev/null || true
     ip link del "$HOST_IF" 2> /dev/null || true
     ip netns del "$NETNS" 2> /dev/null || true
     if ip netns list | grep -q "^$NETNS\b"; then echo "offsite: netns $NETNS left behind" >&2; left=1; fi
