@@ -100,7 +100,7 @@ lost() {
 # The newest WAL segment in repo2, as pgBackRest on the database node (DB_NODE) sees it.
 DB_NODE=3
 archived_in_repo2() {
-  on "$DB_NODE" docker exec -u postgres "$(task_on "$DB_NODE" pgbackrest)" pgbackrest --stanza=minitwit --repo=2 --output=json info \
+  on "$DB_NODE" docker exec -u postgres "$(task_on "$DB_NODE" pgbackrest)" minitwit-postgres-entrypoint pgbackrest --stanza=minitwit --repo=2 --output=json info \
     | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[0].archive.at(-1).max)'
 }
 # writes LABEL BEFORE FROM COUNT AFTER COUNT2: replay BEFORE (COUNT actions from FROM), then, once the WAL
