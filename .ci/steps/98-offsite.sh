@@ -15,13 +15,7 @@ if [ "${OFFSITE_DRILL:-0}" != 1 ]; then
   exit 0
 fi
 step_started=$(date +%s)
-[ "$(id -u)" = 0 ] || { echo "98-offsite: run as root (Docker engines of its own)" >&2; exit 1; }
-command -v dockerd > /dev/null || ensure_packages docker.io
-ensure_packages iproute2 iptables curl openssl
-scripts/container/cli-plugins.sh > /dev/null
-[ -d node_modules ] || npm ci --no-audit --no-fund
-npm run build --silent
-SCENARIO=$(realpath -m "$SHARED/data/minitwit_scenario.csv")
+engine_step 98-offsite
 work=$(mktemp -d /tmp/minitwit-offsite.XXXXXX)
 cleanup() {
   local code=$? dir
@@ -34,11 +28,7 @@ cleanup() {
   exit "$code"
 }
 trap cleanup EXIT
-if [ ! -f "$SCENARIO" ]; then
-  echo "no $SCENARIO: a generated scenario instead of the course's"
-  SCENARIO="$work/scenario.csv"
-  node dist/scripts/minitwit.js scenario --actions 3000 --seed ci-offsite --out "$SCENARIO"
-fi
+course_scenario "$work/scenario.csv" 3000 ci-offsite
 deadline=$(($(date +%s) + ${OFFSITE_TIMEOUT:-1500}))
 left() { echo $((deadline - $(date +%s))); }
 # The cluster's link addresses (cluster.sh: 10.234.<254 - slot>.0/24), the fourth /30 for the off-site host.
