@@ -77,9 +77,23 @@ course_scenario() {
   node dist/scripts/minitwit.js scenario --actions "$2" --seed "$3" --out "$SCENARIO"
 }
 
+# `bounded_run NAME SECONDS KILL_AFTER COMMAND...`: a test that cleans up in its own TERM trap, stopped after
+# SECONDS (KILLed KILL_AFTER seconds later); says when it was stopped and how long the step took
+# (since engine_step), and returns the test's status.
+bounded_run() {
+  local name=$1 limit=$2 kill_after=$3 code=0
+  shift 3
+  timeout --kill-after="$kill_after" "$limit" "$@" || code=$?
+  [ "$code" != 124 ] || echo "$name: FAILED: the test ran longer than $limit s" >&2
+  echo "$name: $(($(date +%s) - step_started)) s"
+  return "$code"
+}
+
 # The start of a step that runs Docker engines of its own (`engine_step NAME`): root, the engine and the
-# network tools, Compose and buildx (Debian trixie's: scripts/container/cli-plugins.sh), the build.
+# network tools, Compose and buildx (Debian trixie's: scripts/container/cli-plugins.sh), the build; its
+# start time in step_started.
 engine_step() {
+  step_started=$(date +%s)
   [ "$(id -u)" = 0 ] || { echo "$1: run as root (Docker engines of its own)" >&2; exit 1; }
   command -v dockerd > /dev/null || ensure_packages docker.io
   ensure_packages iproute2 iptables curl openssl

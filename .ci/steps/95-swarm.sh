@@ -11,15 +11,10 @@
 # root. Leaves no process, mount, namespace, swarm or iptables rule behind; the images and build cache
 # stay in $MINITWIT_CI_CACHE/swarm-engine.
 source "$(dirname "$0")/../lib.sh"
-step_started=$(date +%s)
 engine_step 95-swarm
 generated=$(mktemp /tmp/minitwit-swarm-scenario.XXXXXX)
 trap 'rm -f "$generated"' EXIT
 course_scenario "$generated" 6000 ci-swarm
 # TERM first: the test's trap removes the stack, the swarm and the engine; KILL a minute later.
-code=0
-timeout --kill-after=60 "${SWARM_TIMEOUT:-1500}" scripts/deploy/swarm-test.sh --csv "$SCENARIO" \
-  --limit "${SWARM_REPLAY_LIMIT:-6000}" --rate "${SWARM_REPLAY_RATE:-40}" || code=$?
-[ "$code" != 124 ] || echo "95-swarm: FAILED: the swarm test ran longer than ${SWARM_TIMEOUT:-1500} s" >&2
-echo "95-swarm: $(($(date +%s) - step_started)) s"
-exit "$code"
+bounded_run 95-swarm "${SWARM_TIMEOUT:-1500}" 60 scripts/deploy/swarm-test.sh --csv "$SCENARIO" \
+  --limit "${SWARM_REPLAY_LIMIT:-6000}" --rate "${SWARM_REPLAY_RATE:-40}"

@@ -15,7 +15,6 @@
 # process, mount, namespace, swarm or iptables rule behind; each engine's images stay in its data root
 # under $MINITWIT_CI_CACHE (cluster-engine, cluster-engine-2, cluster-engine-3) for the next run.
 source "$(dirname "$0")/../lib.sh"
-step_started=$(date +%s)
 engine_step 97-cluster
 generated=$(mktemp /tmp/minitwit-cluster-scenario.XXXXXX)
 trap 'rm -f "$generated"' EXIT
@@ -23,9 +22,5 @@ course_scenario "$generated" 6000 ci-cluster
 # TERM first: the test's trap removes the stack, the swarm, the engines and the namespaces (about 30 s; a run
 # TERMed mid-release took longer than the minute first allowed here, and was KILLed before its cleanup ended);
 # KILL five minutes later.
-code=0
-timeout --kill-after=300 "${CLUSTER_TIMEOUT:-1200}" scripts/deploy/cluster.sh test --faults --csv "$SCENARIO" \
-  --rate "${CLUSTER_REPLAY_RATE:-40}" || code=$?
-[ "$code" != 124 ] || echo "97-cluster: FAILED: the cluster test ran longer than ${CLUSTER_TIMEOUT:-1200} s" >&2
-echo "97-cluster: $(($(date +%s) - step_started)) s"
-exit "$code"
+bounded_run 97-cluster "${CLUSTER_TIMEOUT:-1200}" 300 scripts/deploy/cluster.sh test --faults --csv "$SCENARIO" \
+  --rate "${CLUSTER_REPLAY_RATE:-40}"

@@ -14,7 +14,6 @@ if [ "${OFFSITE_DRILL:-0}" != 1 ]; then
   echo "98-offsite: skipped: not green yet (OFFSITE_DRILL=1 runs it)"
   exit 0
 fi
-step_started=$(date +%s)
 engine_step 98-offsite
 work=$(mktemp -d /tmp/minitwit-offsite.XXXXXX)
 cleanup() {

@@ -89,9 +89,7 @@ resource "digitalocean_droplet" "worker" {
     host_key_public  = ""
   }))
   monitoring = true
-  # user_data is read at first boot only, and holds admin_cidrs and deploy/provision/ (see README.md,
-  # "Changing a droplet's cloud-init"): without this, a changed admin address or script would replace
-  # the droplet, and with the manager the swarm, its secrets and its Raft log.
+  # As the manager's: user_data is read at first boot only.
   lifecycle {
     ignore_changes = [user_data]
   }
@@ -112,9 +110,7 @@ resource "digitalocean_droplet" "database" {
     host_key_public  = ""
   }))
   monitoring = true
-  # user_data is read at first boot only, and holds admin_cidrs and deploy/provision/ (see README.md,
-  # "Changing a droplet's cloud-init"): without this, a changed admin address or script would replace
-  # the droplet, and with the manager the swarm, its secrets and its Raft log.
+  # As the manager's: user_data is read at first boot only.
   lifecycle {
     ignore_changes = [user_data]
   }

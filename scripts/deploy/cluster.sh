@@ -226,12 +226,8 @@ for n in "${NODES[@]}"; do
   NODE_OF[${NODE_ID[$n]}]=node$n
 done
 on 1 docker node update --label-add minitwit.database=true "${NODE_ID[3]}" > /dev/null
-ready=""
-for _ in $(seq 60); do
-  ready=$(on 1 docker node ls --format '{{.Status}}' | grep -c '^Ready$' || true)
-  [ "$ready" = 3 ] && break
-  sleep 1
-done
+ready_nodes() { on 1 docker node ls --format '{{.Status}}' | grep -c '^Ready$' || true; }
+ready=$(count_until 3 60 ready_nodes)
 figure "swarm formed (3 engines, 1 manager)" "$ready of 3 nodes Ready after $(($(date +%s) - t)) s"
 [ "$ready" = 3 ] || die "the three nodes did not become Ready"
 
@@ -272,32 +268,15 @@ secret() {
 }
 : > "$DIR/secrets.env"
 chmod 600 "$DIR/secrets.env"
-owner_password=$(openssl rand -hex 24) app_password=$(openssl rand -hex 24)
-secret minitwit_postgres_password "$(openssl rand -hex 24)"
-secret minitwit_owner_password "$owner_password"
-secret minitwit_app_password "$app_password"
-secret minitwit_monitor_password "$(openssl rand -hex 24)"
-secret minitwit_database_url "postgres://minitwit_app:$app_password@postgres:5432/minitwit"
-secret minitwit_migration_database_url "postgres://minitwit:$owner_password@postgres:5432/minitwit"
-secret minitwit_session_secret "$(openssl rand -hex 32)"
-SIMULATOR_USERNAME="simulator-$(openssl rand -hex 4)" SIMULATOR_PASSWORD=$(openssl rand -hex 16)
-export SIMULATOR_USERNAME SIMULATOR_PASSWORD
-secret minitwit_simulator_username "$SIMULATOR_USERNAME"
-secret minitwit_simulator_password "$SIMULATOR_PASSWORD"
+create_test_secrets secret
 if [ -n "$RESTORE_FROM" ]; then
   SIMULATOR_USERNAME=$(sed -n 's/^minitwit_simulator_username=//p' "$RESTORE_FROM")
   SIMULATOR_PASSWORD=$(sed -n 's/^minitwit_simulator_password=//p' "$RESTORE_FROM")
 fi
-for name in grafana_admin_password elastic_password kibana_system_password; do
-  secret "minitwit_$name" "$(openssl rand -hex 16)"
-done
 # The off-site host's key pair and its CA (production's Spaces key pair; the system's CAs there).
 secret minitwit_spaces_key "$OFFSITE_KEY"
 secret minitwit_spaces_secret "$OFFSITE_SECRET"
 on 1 docker secret create minitwit_offsite_ca "$OFFSITE_CA" > /dev/null
-secret alertmanager_webhook_url "http://alert-receiver:9095/"
-# The backups' signing key (deploy/backup/stack.backup.yml: BACKUP_SIGNING_KEY_FILE; docs/backup.md).
-secret minitwit_backup_signing_key "$(openssl rand -hex 32)"
 # PostgreSQL's data directory on the database node (the machine's file system is every node's).
 export POSTGRES_DATA_DIR="$DIR/postgres-data"
 install -d -m 0700 -o "$(on 1 docker run --rm --entrypoint id minitwit-postgres:cluster -u postgres)" \
@@ -385,12 +364,8 @@ figure "off-site: repo2 on https://$OFFSITE_HOST" "${repo2:-no full backup and a
 # services pinned to a manager, the edge among them, stay on node 1, where they started), so that the swarm
 # keeps a quorum (2 of 3) with one manager lost.
 on 1 docker node promote "${NODE_ID[2]}" "${NODE_ID[3]}" > /dev/null
-managers=""
-for _ in $(seq 30); do
-  managers=$(on 1 docker node ls --format '{{.ManagerStatus}}' | grep -cE '^(Leader|Reachable)$' || true)
-  [ "$managers" = 3 ] && break
-  sleep 1
-done
+reachable_managers() { on 1 docker node ls --format '{{.ManagerStatus}}' | grep -cE '^(Leader|Reachable)$' || true; }
+managers=$(count_until 3 30 reachable_managers)
 figure "managers (Leader or Reachable)" "$managers of 3"
 [ "$managers" = 3 ] || fail "$managers managers of 3 reachable after promoting nodes 2 and 3"
 for service in edge prometheus alertmanager; do

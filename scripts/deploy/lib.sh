@@ -9,6 +9,45 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 usage_from_header() { sed -n '2,/^[^#]/{/^#/!q;s/^# \{0,1\}//;p}' "$1"; }
 
+# Runs "$@", a command that prints a count, once a second until it prints WANT, at most TRIES times;
+# prints the last count.
+count_until() {
+  local want=$1 tries=$2 count="" _
+  shift 2
+  for _ in $(seq "$tries"); do
+    count=$("$@")
+    [ "$count" = "$want" ] && break
+    sleep 1
+  done
+  printf '%s' "$count"
+}
+
+# The stack's secrets for a test swarm, as deploy/swarm/README.md creates them, each through the caller's
+# function $1 NAME VALUE: random passwords, the two database URLs built on them, the session and the
+# backups' signing keys, the test's alert receiver, and random simulator credentials (the app has no
+# default for them), exported as SIMULATOR_USERNAME and SIMULATOR_PASSWORD for the smoke test's replay.
+# The Spaces key pair is the caller's: where the backups go differs.
+create_test_secrets() {
+  local create=$1 owner_password app_password name
+  owner_password=$(openssl rand -hex 24) app_password=$(openssl rand -hex 24)
+  "$create" minitwit_postgres_password "$(openssl rand -hex 24)"
+  "$create" minitwit_owner_password "$owner_password"
+  "$create" minitwit_app_password "$app_password"
+  "$create" minitwit_monitor_password "$(openssl rand -hex 24)"
+  "$create" minitwit_database_url "postgres://minitwit_app:$app_password@postgres:5432/minitwit"
+  "$create" minitwit_migration_database_url "postgres://minitwit:$owner_password@postgres:5432/minitwit"
+  "$create" minitwit_session_secret "$(openssl rand -hex 32)"
+  "$create" minitwit_backup_signing_key "$(openssl rand -hex 32)"
+  for name in grafana_admin_password elastic_password kibana_system_password; do
+    "$create" "minitwit_$name" "$(openssl rand -hex 16)"
+  done
+  "$create" alertmanager_webhook_url "http://alert-receiver:9095/"
+  SIMULATOR_USERNAME="simulator-$(openssl rand -hex 4)" SIMULATOR_PASSWORD=$(openssl rand -hex 16)
+  export SIMULATOR_USERNAME SIMULATOR_PASSWORD
+  "$create" minitwit_simulator_username "$SIMULATOR_USERNAME"
+  "$create" minitwit_simulator_password "$SIMULATOR_PASSWORD"
+}
+
 # --host HOST sets DOCKER_HOST for every docker command (ssh://user@host, or a host name: root@ then).
 use_host() {
   case "$1" in

@@ -163,26 +163,9 @@ figure "images built (or from the build cache)" "$(($(date +%s) - t)) s"
 
 # --- secrets --------------------------------------------------------------------------------------------
 secret() { printf '%s' "$2" | docker secret create "$1" - > /dev/null; }
-# The deploy/swarm/README.md way: the superuser's, the owner's, the app's and the monitor's passwords.
-secret minitwit_postgres_password "$(openssl rand -hex 24)"
-owner_password=$(openssl rand -hex 24) app_password=$(openssl rand -hex 24)
-secret minitwit_owner_password "$owner_password"
-secret minitwit_app_password "$app_password"
-secret minitwit_monitor_password "$(openssl rand -hex 24)"
-secret minitwit_database_url "postgres://minitwit_app:$app_password@postgres:5432/minitwit"
-secret minitwit_migration_database_url "postgres://minitwit:$owner_password@postgres:5432/minitwit"
-secret minitwit_session_secret "$(openssl rand -hex 32)"
-# The simulator's credentials: random, as an operator's own (the app has no default for them).
-SIMULATOR_USERNAME="simulator-$(openssl rand -hex 4)" SIMULATOR_PASSWORD=$(openssl rand -hex 16)
-export SIMULATOR_USERNAME SIMULATOR_PASSWORD
-secret minitwit_simulator_username "$SIMULATOR_USERNAME"
-secret minitwit_simulator_password "$SIMULATOR_PASSWORD"
-for name in grafana_admin_password elastic_password kibana_system_password spaces_key spaces_secret; do
-  secret "minitwit_$name" "$(openssl rand -hex 16)"
-done
-secret alertmanager_webhook_url "http://alert-receiver:9095/"
-# The backups' signing key (deploy/backup/stack.backup.yml: BACKUP_SIGNING_KEY_FILE; docs/backup.md).
-secret minitwit_backup_signing_key "$(openssl rand -hex 32)"
+create_test_secrets secret
+secret minitwit_spaces_key "$(openssl rand -hex 16)"
+secret minitwit_spaces_secret "$(openssl rand -hex 16)"
 
 # PostgreSQL's data directory (production: the database volume), owned by the image's postgres user.
 export POSTGRES_DATA_DIR="$WORK/postgres-data"
