@@ -78,7 +78,7 @@ const ConfigSchema = Type.Object({
   sessionMaxAgeSeconds: Int('SESSION_MAX_AGE_SECONDS', 1, undefined, 30 * DAY),
   /** Where /metrics and the detailed readiness are served: an internal address, not the public ports. */
   metricsHost: Text('METRICS_HOST', '127.0.0.1'),
-  metricsPort: Int('METRICS_PORT', 1, 65535, 9464),
+  metricsPort: Int('METRICS_PORT', 0, 65535, 9464),
   /** When set, /metrics is also served on the public ports to `Authorization: Bearer <token>`. */
   metricsToken: Secret('METRICS_TOKEN', 16),
   /** Abuse limits (src/abuse-limits.ts): attempts per window; 0 turns a limit off. */

@@ -2,7 +2,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test, vi } from 'vitest';
@@ -21,23 +20,17 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 // Each test starts real processes, which on a busy two-core machine can take tens of seconds.
 vi.setConfig({ testTimeout: 120_000 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function startServer(env: Record<string, string>, nodeOptions: string[] = []) {
-  const [web, api, metrics] = [await freePort(), await freePort(), await freePort()];
-  const { child, output, exited, printed } = spawnServer(
+  const { child, output, exited, printed, ports } = spawnServer(
     // The course's simulator credentials, set as a deployment on a server database must (SIMULATOR_AUTH).
-    { PORT: String(web), API_PORT: String(api), METRICS_PORT: String(metrics), ...COURSE, ...env },
+    { PORT: '0', API_PORT: '0', METRICS_PORT: '0', ...COURSE, ...env },
     nodeOptions,
   );
-  // Until it listens (a first start runs initdb: seconds, far more on a loaded machine), or exits.
+  // Until it listens (a first start runs initdb: seconds, far more on a loaded machine), or exits; the
+  // operations app listens last.
   await printed(/api listening/);
+  await printed(/metrics listening/);
+  const { web, api, metrics } = ports();
   return { child, web, api, metrics, exited, output, printed };
 }
 

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
-import { freePort } from '../scripts/lib/processes.js';
 import { loadServerConfig } from '../src/config.js';
 import { COURSE_SIMULATOR_CREDENTIALS } from '../src/api/simulator/credentials.js';
 import { ConfigError } from '../src/settings.js';
@@ -85,16 +84,15 @@ describe('with a server database (DATABASE_URL)', () => {
 
 /** The real server on the embedded database, until its API answers; what it printed, and the API's address. */
 async function startEmbedded(name: string, env: Record<string, string>) {
-  const [web, api, metrics] = [await freePort(), await freePort(), await freePort()];
   const server = spawnServer({
     DATA_DIR: join(dir, name),
-    PORT: String(web),
-    API_PORT: String(api),
-    METRICS_PORT: String(metrics),
+    PORT: '0',
+    API_PORT: '0',
+    METRICS_PORT: '0',
     ...env,
   });
   expect(await server.printed(/MiniTwit api listening/)).toBe(true);
-  return { server, api: `http://127.0.0.1:${api}` };
+  return { server, api: `http://127.0.0.1:${server.ports().api}` };
 }
 
 const listStatus = (api: string, username: string, password: string) =>

@@ -11,6 +11,11 @@ export interface ServerProcess {
   exited: Promise<number | null>;
   /** Resolves as soon as the output matches `pattern` (it is told of every chunk); false when it exits first. */
   printed: (pattern: RegExp) => Promise<boolean>;
+  /**
+   * The port each role listens on, from its `listening on` log line: started with port 0 (any free one),
+   * the server picks its own, so no other process can take a port between our choosing it and its binding.
+   */
+  ports: () => Partial<Record<'web' | 'api' | 'metrics', number>>;
 }
 
 /** Starts the server on loopback with only PATH from our environment, plus `env`. */
@@ -42,5 +47,13 @@ export function spawnServer(env: Record<string, string>, nodeOptions: string[] =
         resolve(pattern.test(output));
       });
     });
-  return { child, output: () => output, exited, printed };
+  const ports = () => {
+    const found: Partial<Record<'web' | 'api' | 'metrics', number>> = {};
+    for (const [, role, port] of output.matchAll(
+      /MiniTwit (web|api|metrics) listening on http:\/\/[^\s"]*:(\d+)/g,
+    ))
+      found[role as 'web' | 'api' | 'metrics'] = Number(port);
+    return found;
+  };
+  return { child, output: () => output, exited, printed, ports };
 }
