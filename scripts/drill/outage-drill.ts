@@ -183,6 +183,15 @@ async function injectFault(
   }
   const window = probing.probes.slice(from);
   const downProbes = window.filter((p) => p.started >= down && p.ended <= startAt);
+  const offending = [
+    ...downProbes.filter((p) => !(p.status === 503 && p.wellFormed)),
+    ...window.filter((p) => !(p.status === 200 || (p.status === 503 && p.wellFormed))),
+  ];
+  for (const p of new Set(offending))
+    console.log(
+      `   ${p.target}: ${p.status === 0 ? 'no reply' : p.status}${p.wellFormed ? '' : ' (not well-formed)'}, ` +
+        `sent ${((p.started - down) / 1000).toFixed(2)} s after the database went down, answered after ${((p.ended - p.started) / 1000).toFixed(2)} s`,
+    );
   check(
     downProbes.length > 0 && downProbes.every((p) => p.status === 503 && p.wellFormed),
     `${name}: while the database was down, all ${downProbes.length} probes got a well-formed 503 ` +
