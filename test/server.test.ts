@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, test, vi } from 'vitest';
+import { afterAll, afterEach, expect, test, vi } from 'vitest';
 import { openTestDatabase } from './helpers/database.js';
 import { spawnServer } from './helpers/server-process.js';
 import { SIMULATOR_AUTH } from './helpers/simulator.js';
@@ -17,6 +17,13 @@ const COURSE = {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'minitwit-server-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+// A test that fails midway must not leave its server running (and holding the data directory).
+const started = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of started)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+});
 // Each test starts real processes, which on a busy two-core machine can take tens of seconds.
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -26,6 +33,7 @@ async function startServer(env: Record<string, string>, nodeOptions: string[] = 
     { PORT: '0', API_PORT: '0', METRICS_PORT: '0', ...COURSE, ...env },
     nodeOptions,
   );
+  started.add(child);
   // Until it listens (a first start runs initdb: seconds, far more on a loaded machine), or exits; the
   // operations app listens last.
   await printed(/api listening/);
