@@ -65,6 +65,9 @@ export async function restoreDrill(csv: string, adminUrl: string, maxSlow: numbe
     );
     const { midCount, output } = await replay;
     console.log(output.slice(output.indexOf('Replay against')));
+    console.log(
+      `  (the replay's own result counts every reply over 0.3 s; this drill judges the backup: the checks below allow up to ${maxSlow} slow replies)`,
+    );
     const count = (kind: string) => Number(new RegExp(`${kind}[^:\n]*: (\\d+)`).exec(output)?.[1] ?? NaN);
     const timeouts = count('timeout \\(no reply');
     check(
