@@ -11,8 +11,9 @@
 # Base images are stand-ins from Debian trixie (scripts/container/stand-ins.sh), cached.
 # Runs as root. Leaves no process, mount, namespace or iptables rule behind.
 source "$(dirname "$0")/../lib.sh"
-step_started=$(date +%s)
-[ "$(id -u)" = 0 ] || { echo "90-stack: run as root (a Docker engine of its own)" >&2; exit 1; }
+# Root, the engine (Debian's docker.io when dockerd is missing: a fresh machine may have the CLI alone),
+# Compose and buildx (Debian trixie's: bookworm, this machine's release, has neither), the build.
+engine_step 90-stack
 REPO=$PWD
 
 # This engine's addresses (other engines on the machine use others).
@@ -52,8 +53,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Compose v2 and buildx: Debian trixie's (bookworm, this machine's release, has neither).
-scripts/container/cli-plugins.sh > /dev/null
 docker compose version
 
 # --- the engine, the stand-ins, the replay tool -------------------------------------------------------
@@ -64,8 +63,6 @@ stand_ins_started=$(date +%s)
 scripts/container/stand-ins.sh
 figure "stand-ins ready (built or loaded)" "$(($(date +%s) - stand_ins_started)) s"
 
-[ -d node_modules ] || npm ci --no-audit --no-fund
-npm run build --silent
 course_scenario "$WORK/scenario.csv" 5000 ci-stack
 
 # --- the operator's path: a checkout, .env from .env.example, compose up ------------------------------
