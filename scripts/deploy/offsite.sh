@@ -23,6 +23,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
+case "${1:-}" in -h | --help) usage_from_header "$0"; exit 0 ;; esac
 command=${1:-}
 shift || true
 DIR="" LINK="" HOST=offsite.minitwit.test BUCKET=minitwit-offsite
