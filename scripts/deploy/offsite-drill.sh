@@ -13,7 +13,8 @@
 #   2. Node 3 (the database node) lost: its link cut, its engine and containers running on, unreachable.
 #   3. The recovery, as the runbook's steps: PostgreSQL, pgbackrest and backup scaled to 0; the label moved
 #      to node 2; the data directory restored there from repo2 (`pgbackrest --repo=2 restore`, the newest
-#      backup and every archived WAL segment); the release deployed again; the app answering through the edge.
+#      backup and every archived WAL segment); the release deployed again; web and api restarted (their
+#      pooled connections to the lost node); the app answering through the edge.
 #   4. What was lost: the acknowledged writes of each replay checked in the database. Before: none may be
 #      missing. After: counted.
 #
@@ -188,7 +189,17 @@ database_node() {
     --override deploy/swarm/stack.test.yml --override deploy/swarm/stack.offsite.yml --no-smoke > "$DIR/redeploy.log" 2>&1 || code=$?
   figure "db node: the release deployed again" "exit $code in $(secs $(($(now_ms) - t))) s"
   [ "$code" = 0 ] || { tail -8 "$DIR/redeploy.log" >&2; fail "the deploy after the restore exited $code"; }
-  # 3e. The app answering through the edge.
+  # 3e. Web and api restarted: the replicas from before the loss hold pooled connections to the old
+  # PostgreSQL, which a cut-off node never closes (the README's step 5 says what that did).
+  t=$(now_ms)
+  for service in minitwit-web minitwit-api; do
+    manager docker service update --detach --force "${STACK}_$service" > /dev/null
+  done
+  for service in minitwit-web minitwit-api; do
+    manager wait_for_update "$service" 300 || fail "$service's restart after the restore did not complete"
+  done
+  figure "db node: web and api restarted" "$(secs $(($(now_ms) - t))) s"
+  # 3f. The app answering through the edge.
   if wait_answering "$cut_ms"; then
     figure "db node: recovery time (cut to the API ready)" "$(secs "$ANSWERED_MS") s"
   else
