@@ -101,8 +101,18 @@ lost() {
 # The newest WAL segment in repo2, as pgBackRest on the database node (DB_NODE) sees it.
 DB_NODE=3
 archived_in_repo2() {
-  on "$DB_NODE" docker exec -u postgres "$(task_on "$DB_NODE" pgbackrest)" minitwit-postgres-entrypoint pgbackrest --stanza=minitwit --repo=2 --output=json info \
+  on "$DB_NODE" timeout 30 docker exec -u postgres "$(task_on "$DB_NODE" pgbackrest)" minitwit-postgres-entrypoint pgbackrest --stanza=minitwit --repo=2 --output=json info \
     | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[0].archive.at(-1).max)'
+}
+# The node now labelled for the database: the database-node drill moves the label from node 3 to node 2,
+# and from-nothing runs after it on the same cluster (node 3 still cut off, its old PostgreSQL running on).
+labelled_database_node() {
+  local labelled n
+  labelled=$(manager docker node ls -q --filter node.label=minitwit.database=true | head -1)
+  for n in 1 2 3; do
+    [ "$(node_id "$n")" != "$labelled" ] || { echo "$n"; return; }
+  done
+  return 1
 }
 # writes LABEL BEFORE FROM COUNT AFTER COUNT2: replay BEFORE (COUNT actions from FROM), then, once the WAL
 # segment holding its last write is in repo2, replay AFTER (the next COUNT2 actions). ARCHIVED: the newest
@@ -228,6 +238,7 @@ from_nothing() {
   node dist/scripts/minitwit.js scenario --actions $((before_actions + after_actions)) --seed offsite-dr \
     --user-suffix " dr" --out "$DIR/dr.csv" > /dev/null
   csv="$DIR/dr.csv"
+  DB_NODE=$(labelled_database_node) || { fail "no node labelled minitwit.database=true"; return; }
   writes "from nothing" dr-before 0 "$before_actions" dr-after "$after_actions"
   figure "from nothing: newest segment in repo2 at the loss" "${ARCHIVED:-none}"
   # What survives the loss: the off-site host, and the operators' copies (the secrets, the drill's logs).
