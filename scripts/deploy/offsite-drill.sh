@@ -66,7 +66,11 @@ csv=$(realpath "$csv")
 
 FAILED=()
 fail() { FAILED+=("$*"); log "FAILED: $*"; }
-figure() { printf '  FIGURE %-48s %s\n' "$1:" "$2" | tee -a "$DIR/figures" >&2; }
+# The figures file only while DIR exists: from-nothing deletes the old cluster's DIR before its next figure.
+figure() {
+  printf '  FIGURE %-48s %s\n' "$1:" "$2" >&2
+  [ ! -d "$DIR" ] || printf '  FIGURE %-48s %s\n' "$1:" "$2" >> "$DIR/figures"
+}
 on() { local n=$1; shift; DOCKER_HOST="unix://$DIR/node$n/docker.sock" "$@"; }
 manager() { DOCKER_HOST="unix://$DIR/node1/docker.sock" "$@"; }
 in_node1() { ip netns exec "$NODE1_NETNS" "$@"; }
