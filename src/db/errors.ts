@@ -6,8 +6,14 @@ export function isDatabaseUnavailable(error: Error): boolean {
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '53300'].includes(code) ||
     code.startsWith('08') ||
-    /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)
+    /timeout exceeded when trying to connect|Connection terminated/i.test(error.message) ||
+    isQueryTimeout(error)
   );
+}
+
+/** A statement the server did not answer within the client's query timeout (src/db/postgres.ts). */
+export function isQueryTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Query read timeout';
 }
 
 /** A statement the server cancelled at DB_STATEMENT_TIMEOUT_MS (SQLSTATE 57014): the service is busy. */

@@ -24,6 +24,8 @@ export function openDatabase(
         connectionString: config.databaseUrl,
         poolSize: config.dbPoolSize,
         statementTimeoutMs: config.dbStatementTimeoutMs,
+        // The server's cancel at the statement timeout takes a round trip: a second more for it.
+        queryTimeoutMs: config.dbStatementTimeoutMs && config.dbStatementTimeoutMs + 1000,
         preparedStatements: config.dbPreparedStatements === 'on',
         onIdleError: (error) =>
           logger.warn({ err: error }, 'an idle database connection failed; it is replaced'),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { isQueryTimeout } from './errors.js';
 import { parseInt8, type Database, type ExecOptions, type Queryable } from './database.js';
 
 export interface PostgresOptions {
@@ -7,6 +8,13 @@ export interface PostgresOptions {
   poolSize: number;
   /** Set on every connection: the server cancels a statement that runs longer (0: never). */
   statementTimeoutMs?: number;
+  /**
+   * A statement with no answer from the server this long after it was sent fails on the client side, and
+   * its connection is thrown away (0: never). For a server gone silent: a cut network or a lost host
+   * answers neither the statement nor the server's own cancel at statementTimeoutMs, and the request would
+   * otherwise hang on that connection until the kernel gives the socket up, many minutes later.
+   */
+  queryTimeoutMs?: number;
   /** Named prepared statements (default); false: every statement unnamed (parsed and planned each time). */
   preparedStatements?: boolean;
   /** Told when an idle connection fails (the server restarted, a network cut); the pool replaces it. */
@@ -93,9 +101,19 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
   // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.onIdleError?.(error));
   const nameOf = options.preparedStatements === false ? () => undefined : statementName;
+  // pg's per-statement option (@types/pg does not declare it). Not on exec: a migration or a restore may
+  // rightly run for minutes. pg's pool throws away a connection whose statement failed this way.
+  const timeout = options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {};
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
     query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-      (await q.query({ text: sql, values: params as unknown[], name: nameOf(sql) })).rows as Row[],
+      (
+        await q.query({
+          text: sql,
+          values: params as unknown[],
+          name: nameOf(sql),
+          ...timeout,
+        } as pg.QueryConfig)
+      ).rows as Row[],
     exec: async (sql: string, options?: ExecOptions) => {
       // Unnamed: a restore's statements are run once each, and can be a megabyte long. (pg has the
       // option; @types/pg does not declare it.)
@@ -117,13 +135,17 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
       let lost: Error | undefined;
       const onLost = (error: Error) => (lost ??= error);
       client.on('error', onLost);
+      const control = (sql: string) => client.query({ text: sql, ...timeout } as pg.QueryConfig);
       try {
-        await client.query('BEGIN');
+        await control('BEGIN');
         const result = await work(wrap(client));
-        await client.query('COMMIT');
+        await control('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch((rollback: Error) => (lost ??= rollback));
+        // A silent server: its connection still holds the unanswered statement, a ROLLBACK would wait
+        // behind it for good. The connection is thrown away instead, which ends the transaction too.
+        if (isQueryTimeout(error)) lost ??= error as Error;
+        else await control('ROLLBACK').catch((rollback: Error) => (lost ??= rollback));
         // pg's "not queryable" error says less than what was lost (57P01, "Connection terminated").
         throw lost ?? error;
       } finally {
