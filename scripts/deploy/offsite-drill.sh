@@ -88,13 +88,25 @@ replay() {
     --timeout-ms 10000 --user "$SIMULATOR_USERNAME" --password "$SIMULATOR_PASSWORD" \
     --acknowledged "$DIR/$1.jsonl" --json --quiet > "$DIR/$1.json" 2> "$DIR/$1.txt"
 }
-# lost NAME: "LOST of WRITTEN" acknowledged writes of replay NAME missing from the database, checked from an
-# api replica on node 1.
+# lost NAME [LATER]: "LOST of WRITTEN" acknowledged writes of replay NAME missing from the database, checked
+# from an api replica on node 1. LATER: a replay after NAME whose writes may or may not have survived (not
+# archived yet): its writes count as unanswered, so a follow of NAME's that a later unfollow of LATER's may
+# have undone is not counted as lost (seen: 7 such pairs counted so when every later write had survived).
 lost() {
   local api code=0 written missing
   api=$(task_on 1 minitwit-api)
   [ -n "$api" ] || { echo "unknown (no api replica on node 1)"; return 1; }
-  on 1 docker cp "$DIR/$1.jsonl" "$api:/tmp/$1.jsonl"
+  if [ -n "${2:-}" ]; then
+    node -e '
+      const fs = require("fs");
+      const [name, later] = process.argv.slice(1).map((file) => fs.readFileSync(file, "utf8").split("\n").filter(Boolean));
+      const unanswered = later.map((line) => JSON.stringify({ ...JSON.parse(line), acknowledged: false }));
+      process.stdout.write([...name, ...unanswered].map((line) => line + "\n").join(""));
+    ' "$DIR/$1.jsonl" "$DIR/$2.jsonl" > "$DIR/$1-then-$2.jsonl"
+    on 1 docker cp "$DIR/$1-then-$2.jsonl" "$api:/tmp/$1.jsonl"
+  else
+    on 1 docker cp "$DIR/$1.jsonl" "$api:/tmp/$1.jsonl"
+  fi
   on 1 docker exec "$api" node dist/scripts/minitwit.js check-acknowledged --file "/tmp/$1.jsonl" > "$DIR/$1-ack.txt" 2>&1 || code=$?
   written=$(sed -n 's/^\([0-9]*\) acknowledged writes:.*/\1/p' "$DIR/$1-ack.txt")
   missing=$(sed -n 's/^\([0-9]*\) acknowledged writes are not in the database.*/\1/p' "$DIR/$1-ack.txt")
@@ -227,7 +239,7 @@ database_node() {
 
   # --- 4. what was lost ---------------------------------------------------------------------------------------
   local lost_before lost_after
-  lost_before=$(lost before) || fail "acknowledged writes from before the last archived segment lost: $lost_before"
+  lost_before=$(lost before after) || fail "acknowledged writes from before the last archived segment lost: $lost_before"
   lost_after=$(lost after) || true
   figure "db node: acknowledged writes lost, before" "$lost_before (archived before the loss: none may be lost)"
   figure "db node: acknowledged writes lost, after" "$lost_after (in the last ${after_actions} actions, not archived yet: archive_timeout 60 s)"
@@ -272,7 +284,7 @@ from_nothing() {
   fi
   cp "$kept/dr-before.jsonl" "$kept/dr-after.jsonl" "$DIR/"
   local lost_before lost_after
-  lost_before=$(lost dr-before) || fail "acknowledged writes from before the last archived segment lost: $lost_before"
+  lost_before=$(lost dr-before dr-after) || fail "acknowledged writes from before the last archived segment lost: $lost_before"
   lost_after=$(lost dr-after) || true
   figure "from nothing: acknowledged writes lost, before" "$lost_before (archived before the loss: none may be lost)"
   figure "from nothing: RPO, acknowledged writes lost after" "$lost_after (in the last ${after_actions} actions, not archived yet: archive_timeout 60 s)"
