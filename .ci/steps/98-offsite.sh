@@ -9,11 +9,6 @@
 # before a loss may be lost. Bounded: OFFSITE_TIMEOUT seconds (default 1500) for the whole, then the
 # cleanup. Runs as root; leaves no process, mount, namespace or iptables rule behind.
 source "$(dirname "$0")/../lib.sh"
-# Not green yet (deploy/swarm/README.md, "The database node lost"): run only when asked.
-if [ "${OFFSITE_DRILL:-0}" != 1 ]; then
-  echo "98-offsite: skipped: not green yet (OFFSITE_DRILL=1 runs it)"
-  exit 0
-fi
 engine_step 98-offsite
 work=$(mktemp -d /tmp/minitwit-offsite.XXXXXX)
 cleanup() {
