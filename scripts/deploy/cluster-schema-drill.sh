@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The schema-change drill of scripts/deploy/cluster.sh --faults (sourced by it; uses its on, in_node1,
-# figure, fail, placement, start_replay, replay_verdict, manager, secs, now_ms). The rule it proves: deploy/swarm/
+# figure, fail, placement, deploy_release, start_replay, replay_verdict, manager, secs, now_ms). The rule it proves: deploy/swarm/
 # README.md, "Changing the schema under a rolling update".
 #
 # messages.text is replaced by messages.content in three releases, each a build of this checkout with
@@ -74,10 +74,7 @@ schema_change_drill() {
   for release in expand contract drop; do
     t=$(now_ms)
     code=0
-    in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" "POSTGRES_DATA_DIR=$POSTGRES_DATA_DIR" \
-      scripts/deploy/stack-deploy.sh --local --image "minitwit:schema-$release" --postgres-image minitwit-postgres:cluster \
-      --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --no-smoke > "$DIR/release-$release.log" 2>&1 \
-      || code=$?
+    deploy_release "minitwit:schema-$release" > "$DIR/release-$release.log" 2>&1 || code=$?
     figure "schema change: $release rolled (web 2, api 3)" \
       "exit $code after $(secs "$(($(now_ms) - t))") s; api on $(manager current_image minitwit-api), web on $(manager current_image minitwit-web); messages: $(schema_column_state)"
     if [ "$code" != 0 ]; then

@@ -295,12 +295,19 @@ declare -p STACK EDGE_HTTP_PORT EDGE_HTTPS_PORT MINITWIT_WEB_HOST MINITWIT_API_H
   SIMULATOR_USERNAME SIMULATOR_PASSWORD NODE1_NETNS | sed 's/^declare -[a-z-]* /export /' > "$DIR/cluster.env"
 chmod 600 "$DIR/cluster.env"
 
+# deploy_release IMAGE: the release script against the manager, web and api on IMAGE. Every release of this cluster
+# with the same stack files: a release that left out stack.offsite.yml changed PostgreSQL's spec, so Swarm
+# restarted it, and the release's first new replica failed to start ("ENOTFOUND postgres") and was rolled back.
+deploy_release() {
+  in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" "POSTGRES_DATA_DIR=$POSTGRES_DATA_DIR" \
+    scripts/deploy/stack-deploy.sh --local --image "$1" --postgres-image minitwit-postgres:cluster \
+    --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --override deploy/swarm/stack.offsite.yml --no-smoke
+}
+
 # --- release 1 on three nodes -------------------------------------------------------------------------------
 t=$(date +%s)
 log "release 1: minitwit:cluster-1 on three nodes"
-in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" "POSTGRES_DATA_DIR=$POSTGRES_DATA_DIR" \
-  scripts/deploy/stack-deploy.sh --local --image minitwit:cluster-1 --postgres-image minitwit-postgres:cluster \
-  --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --override deploy/swarm/stack.offsite.yml --no-smoke
+deploy_release minitwit:cluster-1
 DOCKER_HOST="unix://$DIR/node1/docker.sock" wait_for_replicas edge 300 || die "the edge did not start"
 edge=$(on 1 docker ps -q --filter "label=com.docker.swarm.service.name=${STACK}_edge" | head -1)
 for _ in $(seq 60); do
@@ -533,9 +540,7 @@ if $FAULTS; then
   figure "loss: managers reachable" "$(on 1 docker node ls --format '{{.ManagerStatus}}' | grep -cE '^(Leader|Reachable)$' || true) of 3 ($(on 1 docker node inspect --format '{{.ManagerStatus.Reachability}}' "${NODE_ID[2]}") node 2)"
   t=$(now_ms)
   code=0
-  in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" "POSTGRES_DATA_DIR=$POSTGRES_DATA_DIR" \
-    scripts/deploy/stack-deploy.sh --local --image minitwit:cluster-2 --postgres-image minitwit-postgres:cluster \
-    --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --override deploy/swarm/stack.offsite.yml --no-smoke > "$DIR/release-2.log" 2>&1 || code=$?
+  deploy_release minitwit:cluster-2 > "$DIR/release-2.log" 2>&1 || code=$?
   release_ms=$(($(now_ms) - t))
   api_image=$(manager current_image minitwit-api) web_image=$(manager current_image minitwit-web)
   figure "lost manager: release 2 with 2 of 3 managers" "exit $code after $(secs "$release_ms") s; api on $api_image, web on $web_image"
