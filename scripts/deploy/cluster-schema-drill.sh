@@ -66,9 +66,9 @@ schema_change_drill() {
   for n in 2 3; do on 1 docker save "${images[@]}" | on "$n" docker load --quiet > /dev/null; done
   figure "schema change: 3 releases built, loaded into nodes 2, 3" "$(secs "$(($(now_ms) - t))") s"
 
-  node dist/scripts/minitwit.js scenario --actions "${SCHEMA_ACTIONS:-12000}" --seed cluster-schema \
+  node dist/scripts/minitwit.js scenario --actions "${SCHEMA_ACTIONS:-8000}" --seed cluster-schema \
     --user-suffix " schema" --out "$DIR/schema.csv" > /dev/null
-  start_replay schema "$DIR/schema.csv" "${SCHEMA_ACTIONS:-12000}"
+  start_replay schema "$DIR/schema.csv" "${SCHEMA_ACTIONS:-8000}"
   # Users registered and messages written by the release before expand first.
   sleep 10
   for release in expand contract drop; do
