@@ -34,7 +34,7 @@
 #         (d) --schema-change: a schema change (messages.text replaced by messages.content) in three
 #             releases built with scripts/drill/schema-change, each rolled across the three nodes under a
 #             replay through the edge (scripts/deploy/cluster-schema-drill.sh): 0 errors, every acknowledged
-#             write in the database. Not run to the end yet (see deploy/swarm/README.md): not in CI.
+#             write in the database (CI step 97 runs it).
 #   up    the same up to the checks, then leaves the cluster running and prints how to reach it (a
 #         developer's three nodes: DOCKER_HOST of each, `ip netns exec NODE ...` for the edge).
 #         --offsite-dir ODIR: an off-site host already running (`scripts/deploy/offsite.sh start --dir ODIR`),
