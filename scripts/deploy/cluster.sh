@@ -295,15 +295,6 @@ declare -p STACK EDGE_HTTP_PORT EDGE_HTTPS_PORT MINITWIT_WEB_HOST MINITWIT_API_H
   SIMULATOR_USERNAME SIMULATOR_PASSWORD NODE1_NETNS | sed 's/^declare -[a-z-]* /export /' > "$DIR/cluster.env"
 chmod 600 "$DIR/cluster.env"
 
-# deploy_release IMAGE: the release script against the manager, web and api on IMAGE. Every release of this cluster
-# with the same stack files: a release that left out stack.offsite.yml changed PostgreSQL's spec, so Swarm
-# restarted it, and the release's first new replica failed to start ("ENOTFOUND postgres") and was rolled back.
-deploy_release() {
-  in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" "POSTGRES_DATA_DIR=$POSTGRES_DATA_DIR" \
-    scripts/deploy/stack-deploy.sh --local --image "$1" --postgres-image minitwit-postgres:cluster \
-    --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --override deploy/swarm/stack.offsite.yml --no-smoke
-}
-
 # --- release 1 on three nodes -------------------------------------------------------------------------------
 t=$(date +%s)
 log "release 1: minitwit:cluster-1 on three nodes"

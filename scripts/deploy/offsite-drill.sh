@@ -209,10 +209,7 @@ database_node() {
   # backup back to one replica each, on the labelled node.
   t=$(now_ms)
   code=0
-  in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" "POSTGRES_DATA_DIR=$data" \
-    scripts/deploy/stack-deploy.sh --local --image "$(manager current_image minitwit-api)" \
-    --postgres-image minitwit-postgres:cluster --backup-image minitwit-backup:cluster \
-    --override deploy/swarm/stack.test.yml --override deploy/swarm/stack.offsite.yml --no-smoke > "$DIR/redeploy.log" 2>&1 || code=$?
+  deploy_release "$(manager current_image minitwit-api)" "$data" > "$DIR/redeploy.log" 2>&1 || code=$?
   figure "db node: the release deployed again" "exit $code in $(secs $(($(now_ms) - t))) s"
   [ "$code" = 0 ] || { tail -8 "$DIR/redeploy.log" >&2; fail "the deploy after the restore exited $code"; }
   # 3e. Web and api restarted: the replicas from before the loss hold pooled connections to the old

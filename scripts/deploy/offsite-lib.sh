@@ -1,7 +1,19 @@
 # shellcheck shell=bash
-# The restore from the off-site repository, shared by scripts/deploy/cluster.sh (--restore-from: a new
-# cluster after losing every node) and scripts/deploy/offsite-drill.sh (the database node lost): the steps
-# deploy/swarm/README.md gives, with the cluster's off-site host in place of Spaces.
+# Shared by scripts/deploy/cluster.sh and scripts/deploy/offsite-drill.sh: a release of the cluster, and the
+# restore from the off-site repository (cluster.sh --restore-from: a new cluster after losing every node;
+# offsite-drill.sh: the database node lost), the steps deploy/swarm/README.md gives, with the cluster's
+# off-site host in place of Spaces.
+
+# deploy_release IMAGE [DATA_DIR]: the release script against the manager (node 1 of the cluster in DIR, its
+# namespace in_node1), web and api on IMAGE, PostgreSQL's data in DATA_DIR (default POSTGRES_DATA_DIR).
+# Every release of the cluster with the same stack files: a release that left out stack.offsite.yml changed
+# PostgreSQL's spec, so Swarm restarted it, and the release's first new replica failed to start ("ENOTFOUND
+# postgres") and was rolled back.
+deploy_release() {
+  in_node1 env "DOCKER_HOST=unix://$DIR/node1/docker.sock" "POSTGRES_DATA_DIR=${2:-$POSTGRES_DATA_DIR}" \
+    scripts/deploy/stack-deploy.sh --local --image "$1" --postgres-image minitwit-postgres:cluster \
+    --backup-image minitwit-backup:cluster --override deploy/swarm/stack.test.yml --override deploy/swarm/stack.offsite.yml --no-smoke
+}
 
 # restore_from_repo2 DATA_DIR IMAGE: on the engine DOCKER_HOST names (the new database node), DATA_DIR (empty,
 # owned by the image's postgres) restored from repo2: the newest backup there, and a restore_command that
